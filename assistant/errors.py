@@ -1,0 +1,40 @@
+"""The project's errors. Each message says what went wrong and what to do about it."""
+
+
+class SendAssistantError(Exception):
+    """Base class: an error the user can act on. Edges turn it into exit codes or chat text."""
+
+
+class ConfigError(SendAssistantError):
+    """A setting is missing or invalid."""
+
+
+class IndexMissingError(SendAssistantError):
+    """No complete index exists yet."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            f"No index was found at {where}. Build it with: send-assistant ingest"
+        )
+
+
+class IndexMismatchError(SendAssistantError):
+    """The index was built with another embedding model or chunking settings."""
+
+    def __init__(self, field: str, stored: object, wanted: object) -> None:
+        super().__init__(
+            f"The index was built with {field}={stored!r} but the settings ask for {wanted!r}. "
+            "Rebuild it with: send-assistant ingest --rebuild"
+        )
+
+
+class StoreUnavailableError(SendAssistantError):
+    """The Chroma server cannot be reached."""
+
+
+class DocumentError(SendAssistantError):
+    """One input document cannot be read; ingest reports it and skips the file."""
+
+
+class QuestionError(SendAssistantError):
+    """A question cannot be answered as typed (empty, too long). The message is shown to users."""

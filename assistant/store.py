@@ -1,0 +1,266 @@
+"""The Chroma vector store behind one small interface, used by ingest and retrieval.
+
+The index is a set of *generations*. Each ingest writes a complete new generation into a fresh
+collection and only then moves a pointer (the metadata of one small collection, updated in a
+single write) to it. A reader follows the pointer, so it sees the previous complete corpus or
+the new complete one, never a mix: an ingest killed part-way leaves an orphan collection that the
+next ingest deletes, and the pointer untouched.
+
+Embedded `PersistentClient` by default; `HttpClient` when `SEND_CHROMA_HOST` is set (several
+processes must share a server: the embedded client is not safe across processes).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.errors import (
+    IndexMismatchError,
+    IndexMissingError,
+    StoreUnavailableError,
+)
+from assistant.settings import Settings
+from assistant.types import Chunk
+
+log = logging.getLogger(__name__)
+
+POINTER_SUFFIX = "__pointer"
+GENERATION_MARK = "__g"
+KEEP_GENERATIONS = 2  # the live one and the one before, so a server mid-query is not cut off
+PAGE = 2000
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What made an index: refused when the settings ask for something else."""
+
+    model_id: str
+    dim: int
+    chunk_tokens: int
+
+    def as_metadata(self) -> dict[str, str | int]:
+        return {"model_id": self.model_id, "dim": self.dim, "chunk_tokens": self.chunk_tokens}
+
+    def check(self, wanted: IndexInfo) -> None:
+        for name in ("model_id", "dim", "chunk_tokens"):
+            stored, asked = getattr(self, name), getattr(wanted, name)
+            if stored != asked:
+                raise IndexMismatchError(name, stored, asked)
+
+
+def make_client(settings: Settings) -> Any:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except Exception as exc:  # chromadb raises several types for a refused connection
+            raise StoreUnavailableError(
+                f"Cannot reach the Chroma server at {settings.chroma_host}:"
+                f"{settings.chroma_port} ({type(exc).__name__}). Start it with "
+                "`chroma run --host 127.0.0.1 --path .index` or unset SEND_CHROMA_HOST."
+            ) from None
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+class Generation:
+    """A collection being filled; invisible to readers until `commit`."""
+
+    def __init__(self, store: ChunkStore, collection: Any, info: IndexInfo) -> None:
+        self._store = store
+        self._collection = collection
+        self.info = info
+        self.name: str = collection.name
+        self.written = 0
+
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        if len(chunks) != len(vectors):
+            raise ValueError("one vector per chunk")
+        step = self._store.max_batch
+        for i in range(0, len(chunks), step):
+            part = chunks[i : i + step]
+            self._collection.add(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],  # type: ignore[misc]
+                embeddings=[list(v) for v in vectors[i : i + step]],
+            )
+        self.written += len(chunks)
+
+    def commit(self, expected: int) -> None:
+        count = self._collection.count()
+        if count != expected:
+            raise RuntimeError(
+                f"The new index holds {count} records, expected {expected}; "
+                "the previous index is still in use. Run the ingest again."
+            )
+        self._store._point_to(self.name, self.info)
+
+
+class ChunkStore:
+    def __init__(self, client: Any, name: str) -> None:
+        self.client = client
+        self.name = name
+        self._pointer = client.get_or_create_collection(
+            name + POINTER_SUFFIX, embedding_function=None
+        )
+        try:
+            self.max_batch = int(client.get_max_batch_size())
+        except Exception:
+            self.max_batch = 1000
+        self.max_batch = max(1, min(self.max_batch, 5000))
+        self._active_cache: tuple[str, Any] | None = None
+
+    @classmethod
+    def open(cls, settings: Settings) -> ChunkStore:
+        return cls(make_client(settings), settings.collection)
+
+    # -- the pointer -------------------------------------------------------------------------
+
+    def _pointer_meta(self) -> dict[str, Any]:
+        self._pointer = self.client.get_collection(
+            self.name + POINTER_SUFFIX, embedding_function=None
+        )
+        return dict(self._pointer.metadata or {})
+
+    def info(self) -> IndexInfo | None:
+        meta = self._pointer_meta()
+        if not meta.get("active"):
+            return None
+        return IndexInfo(str(meta["model_id"]), int(meta["dim"]), int(meta["chunk_tokens"]))
+
+    def active_name(self) -> str | None:
+        name = self._pointer_meta().get("active")
+        return str(name) if name else None
+
+    def _point_to(self, collection_name: str, info: IndexInfo) -> None:
+        meta: dict[str, Any] = {
+            "active": collection_name,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **info.as_metadata(),
+        }
+        self._pointer.modify(metadata=meta)
+        self._active_cache = None
+
+    def _active(self) -> Any:
+        name = self.active_name()
+        if not name:
+            raise IndexMissingError(self.where())
+        if self._active_cache is None or self._active_cache[0] != name:
+            self._active_cache = (name, self.client.get_collection(name, embedding_function=None))
+        return self._active_cache[1]
+
+    def where(self) -> str:
+        settings = getattr(self.client, "_settings", None)
+        host = getattr(settings, "chroma_server_host", None) if settings else None
+        path = getattr(settings, "persist_directory", None) if settings else None
+        return f"the Chroma server {host}" if host else f"{path or 'the index folder'}"
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def require(self, wanted: IndexInfo) -> None:
+        """Fail clearly when there is no index or it was made with other settings."""
+        info = self.info()
+        if info is None:
+            raise IndexMissingError(self.where())
+        info.check(wanted)
+
+    def count(self) -> int:
+        return int(self._active().count()) if self.active_name() else 0
+
+    def iter_records(self, with_embeddings: bool = False) -> Iterator[tuple[Chunk, Any]]:
+        """Every record of the live generation, page by page."""
+        if not self.active_name():
+            return
+        coll = self._active()
+        include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
+        offset = 0
+        while True:
+            page = coll.get(include=include, limit=PAGE, offset=offset)
+            ids = page["ids"]
+            if not ids:
+                return
+            embs = page.get("embeddings") if with_embeddings else None
+            for i, id_ in enumerate(ids):
+                chunk = Chunk.from_record(id_, page["documents"][i], page["metadatas"][i])
+                yield chunk, (embs[i] if embs is not None else None)
+            offset += len(ids)
+
+    def chunks(self) -> list[Chunk]:
+        return [c for c, _ in self.iter_records()]
+
+    def query(
+        self, vector: Sequence[float], k: int, kind: str = "passage"
+    ) -> list[tuple[Chunk, float]]:
+        """The k nearest records of one kind, with cosine similarity (1 = same direction)."""
+        coll = self._active()
+        res = coll.query(
+            query_embeddings=[list(vector)],
+            n_results=k,
+            where={"kind": kind},
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for id_, doc, meta, dist in zip(
+            res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+            strict=True,
+        ):
+            out.append((Chunk.from_record(id_, doc, meta), 1.0 - float(dist)))
+        return out
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def begin(self, info: IndexInfo) -> Generation:
+        """A fresh, empty collection for the next complete generation."""
+        self.drop_orphans()
+        name = f"{self.name}{GENERATION_MARK}{int(time.time())}_{uuid.uuid4().hex[:8]}"
+        coll = self.client.create_collection(
+            name,
+            embedding_function=None,
+            metadata={"hnsw:space": "cosine", **info.as_metadata()},
+        )
+        return Generation(self, coll, info)
+
+    def _generation_names(self) -> list[str]:
+        names = []
+        for c in self.client.list_collections():
+            name = c if isinstance(c, str) else c.name
+            if name.startswith(self.name + GENERATION_MARK):
+                names.append(name)
+        return sorted(names)
+
+    def drop_orphans(self) -> None:
+        """Delete generations that are neither live nor the one before it."""
+        active = self.active_name()
+        names = self._generation_names()
+        keep = set()
+        if active in names:
+            keep.add(active)
+            older = [n for n in names if n < active]  # names sort by creation time
+            keep.update(older[-(KEEP_GENERATIONS - 1) :] if KEEP_GENERATIONS > 1 else [])
+        for n in names:
+            if n not in keep:
+                log.info("deleting unused index generation %s", n)
+                self.client.delete_collection(n)
+
+    def embeddings_for(self, ids: Iterable[str]) -> dict[str, list[float]]:
+        wanted = list(ids)
+        if not wanted or not self.active_name():
+            return {}
+        coll = self._active()
+        out: dict[str, list[float]] = {}
+        for i in range(0, len(wanted), PAGE):
+            page = coll.get(ids=wanted[i : i + PAGE], include=["embeddings"])
+            for id_, emb in zip(page["ids"], page["embeddings"], strict=True):
+                out[id_] = [float(x) for x in emb]
+        return out

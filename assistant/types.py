@@ -1,0 +1,139 @@
+"""The shapes that pass between stages: chunks in the index, passages retrieved, answers given."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+AnswerKind = Literal["answer", "not_found", "out_of_scope", "safeguarding"]
+ANSWER_KINDS: tuple[str, ...] = ("answer", "not_found", "out_of_scope", "safeguarding")
+AUTHORITY_SEPARATOR = " | "
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of a document small enough to embed, stamped with where it came from."""
+
+    id: str
+    text: str
+    doc_id: str
+    title: str
+    section: str = ""
+    publisher: str = ""
+    authorities: tuple[str, ...] = ()
+    url: str = ""
+    position: int = 0
+    doc_hash: str = ""
+    source_path: str = ""
+    topics: tuple[str, ...] = ()
+    kind: Literal["passage", "question"] = "passage"
+
+    def metadata(self) -> dict[str, str | int]:
+        """Flat metadata for the vector store (scalars only)."""
+        return {
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "section": self.section,
+            "publisher": self.publisher,
+            "authorities": AUTHORITY_SEPARATOR.join(self.authorities),
+            "url": self.url,
+            "position": self.position,
+            "doc_hash": self.doc_hash,
+            "source_path": self.source_path,
+            "topics": ",".join(self.topics),
+            "kind": self.kind,
+        }
+
+    @classmethod
+    def from_record(cls, id: str, text: str, meta: dict[str, Any]) -> Chunk:
+        def split(value: Any, sep: str) -> tuple[str, ...]:
+            return tuple(s for s in str(value or "").split(sep) if s)
+
+        return cls(
+            id=id,
+            text=text,
+            doc_id=str(meta.get("doc_id", "")),
+            title=str(meta.get("title", "")),
+            section=str(meta.get("section", "")),
+            publisher=str(meta.get("publisher", "")),
+            authorities=split(meta.get("authorities"), AUTHORITY_SEPARATOR),
+            url=str(meta.get("url", "")),
+            position=int(meta.get("position", 0) or 0),
+            doc_hash=str(meta.get("doc_hash", "")),
+            source_path=str(meta.get("source_path", "")),
+            topics=split(meta.get("topics"), ","),
+            kind="question" if meta.get("kind") == "question" else "passage",
+        )
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused score and the rank it came at (1 = best)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    authorities: list[str]
+    url: str
+    quote: str
+
+    def label(self) -> str:
+        """A one-line citation helpline staff can paste: authority — title."""
+        if self.authorities:
+            return f"{self.authorities[0]} — {self.title}"
+        return self.title
+
+
+@dataclass(frozen=True)
+class Signpost:
+    id: str
+    name: str
+    purpose: str
+    contact: str
+    url: str = ""
+
+
+@dataclass
+class Answer:
+    kind: AnswerKind
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    signposts: list[Signpost] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    passages: list[Passage] = field(default_factory=list, repr=False)
+    tool: str | None = None
+
+    def to_dict(self, include_passages: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "text": self.text,
+            "citations": [asdict(c) for c in self.citations],
+            "signposts": [asdict(s) for s in self.signposts],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+        if self.tool:
+            out["tool"] = self.tool
+        if include_passages:
+            out["passages"] = [
+                {
+                    "rank": p.rank,
+                    "score": round(p.score, 5),
+                    "id": p.chunk.id,
+                    "doc_id": p.chunk.doc_id,
+                    "title": p.chunk.title,
+                    "section": p.chunk.section,
+                    "authorities": list(p.chunk.authorities),
+                    "url": p.chunk.url,
+                    "text": p.chunk.text,
+                }
+                for p in self.passages
+            ]
+        return out

@@ -1,0 +1,1 @@
+"""Evaluation: cases, metrics (pure functions), runner, reports, benchmarks."""

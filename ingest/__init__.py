@@ -1,0 +1,1 @@
+"""Ingestion: loaders → clean → chunk → embed → write, one module a stage."""
