@@ -27,6 +27,7 @@ class Chunk:
     source_path: str = ""
     topics: tuple[str, ...] = ()
     kind: Literal["passage", "question"] = "passage"
+    myth: str = ""  # for a note that corrects a myth, the false claim it corrects
 
     def metadata(self) -> dict[str, str | int]:
         """Flat metadata for the vector store (scalars only)."""
@@ -42,6 +43,7 @@ class Chunk:
             "source_path": self.source_path,
             "topics": ",".join(self.topics),
             "kind": self.kind,
+            "myth": self.myth,
         }
 
     @classmethod
@@ -63,6 +65,7 @@ class Chunk:
             source_path=str(meta.get("source_path", "")),
             topics=split(meta.get("topics"), ","),
             kind="question" if meta.get("kind") == "question" else "passage",
+            myth=str(meta.get("myth", "") or ""),
         )
 
 

@@ -143,6 +143,7 @@ def chunk_document(doc: Document, budget: int) -> list[Chunk]:
                 source_path=doc.source_path,
                 topics=doc.topics,
                 kind="question",
+                myth=doc.myth,
             )
         )
     return chunks
@@ -166,5 +167,6 @@ def _make(doc: Document, section: str, text: str, position: int, doc_hash: str) 
         doc_hash=doc_hash,
         source_path=doc.source_path,
         topics=doc.topics,
+        myth=doc.myth,
     )
     return Chunk(**{**chunk.__dict__, "id": chunk_id("passage", doc.doc_id, embed_text(chunk))})

@@ -18,6 +18,8 @@ from pathlib import Path
 from assistant.errors import DocumentError
 from ingest.frontmatter import FrontMatterError, NoteMeta, split_front_matter, validate_note
 
+# Bumped when the metadata stored with chunks changes shape, so the next ingest rewrites it.
+METADATA_VERSION = "m1"
 SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
 
 
@@ -37,9 +39,14 @@ class Document:
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
+    def myth(self) -> str:
+        return self.note.myth if self.note else ""
+
+    @property
     def content_hash(self) -> str:
-        h = hashlib.sha256()
-        for part in (self.doc_id, self.title, self.url, self.publisher, self.text,
+        """Changes whenever anything stored about the document changes."""
+        h = hashlib.sha256(METADATA_VERSION.encode())
+        for part in (self.myth, self.doc_id, self.title, self.url, self.publisher, self.text,
                      "|".join(self.authorities), "|".join(self.topics), "|".join(self.questions)):
             h.update(part.encode("utf-8"))
             h.update(b"\0")

@@ -3,4 +3,6 @@
 from collections.abc import Callable
 from typing import Any
 
-COMMANDS: list[Callable[[Any], None]] = []
+from assistant.commands import ask
+
+COMMANDS: list[Callable[[Any], None]] = [ask.register]

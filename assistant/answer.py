@@ -1,0 +1,228 @@
+"""`answer(question, history) -> Answer`: the one function the CLI, web app, API and evals call.
+
+Order of work: input limits → safeguarding → scope → hostile text → retrieval → support check
+→ composition (grounded by default; an LLM only when configured, and validated).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from assistant import compose as grounded
+from assistant.embeddings import Embedder, load_embedder
+from assistant.errors import QuestionError
+from assistant.gates import SYSTEMS, GateResult, assess, check_question
+from assistant.retrieve import HybridRetriever, Retrieval, follow_up_query
+from assistant.settings import Settings
+from assistant.signposts import Signposts, load_signposts
+from assistant.store import ChunkStore, IndexInfo
+from assistant.types import Answer, Passage, Signpost
+
+log = logging.getLogger(__name__)
+
+#: Below this cosine similarity of the nearest passage, nothing in the guidance is close.
+MIN_DENSE = 0.30
+#: Share of the question's weighted words the chosen sentences must cover, unless the
+#: nearest passage is very close (dense similarity at least STRONG_DENSE).
+MIN_COVERAGE = 0.25
+STRONG_DENSE = 0.55
+#: A question with no SEND words this far from every passage is not about SEND at all.
+OFF_TOPIC_DENSE = 0.25
+
+History = Sequence[dict[str, str]]
+
+
+def _contact(s: Signpost) -> str:
+    return f"{s.name}: {s.contact}" + (f" ({s.url})" if s.url else "")
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: HybridRetriever,
+        signposts: Signposts,
+        composer: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.signposts = signposts
+        self.composer = composer  # an optional LLM composer (assistant.llm.LLMComposer)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, embedder: Embedder | None = None, composer: Any = None
+    ) -> Engine:
+        embedder = embedder or load_embedder(settings)
+        store = ChunkStore.open(settings)
+        store.require(IndexInfo(settings.embedding_model_id, embedder.dim, settings.chunk_tokens))
+        if composer is None and settings.llm_provider != "none":
+            from assistant.llm import LLMComposer
+
+            composer = LLMComposer.from_settings(settings)
+        return cls(settings, HybridRetriever(store, embedder), load_signposts(
+            settings.signposts_path), composer)
+
+    # -- the kinds of reply -------------------------------------------------------------------
+
+    def _safeguarding_text(self, gate: GateResult) -> tuple[str, list[Signpost]]:
+        crisis = ["emergency-999", "nhs-111", "samaritans", "childline", "shout"]
+        abuse = ["local-safeguarding", "nspcc"]
+        ids = (["emergency-999", *abuse, "nhs-111", "samaritans", "childline", "shout"]
+               if gate.abuse else [*crisis, "nspcc", "local-safeguarding"])
+        signposts = self.signposts.get(*ids)
+        lines = [
+            "If a child is in immediate danger, call 999 now.",
+            "What you describe may mean a child is at risk, so please talk to someone today:",
+        ]
+        lines += [f"- {_contact(s)}" for s in signposts if s.id != "emergency-999"]
+        if gate.abuse:
+            lines.append(
+                "If you think a child is being harmed or abused, tell the school's designated "
+                "safeguarding lead or your council's children's services straight away."
+            )
+        return "\n".join(lines), signposts
+
+    def _out_of_scope_nation(self, nation: str) -> Answer:
+        signposts = self.signposts.for_kind("out_of_scope", nation)
+        local = [s for s in signposts if self.signposts.by_id[s.id].nation == nation]
+        text = (
+            f"{SYSTEMS[nation]} The guidance I hold covers the law in England only, so I "
+            "can't answer this reliably."
+            + (f" For advice on the system there, contact {_contact(local[0])}." if local else "")
+        )
+        return Answer("out_of_scope", text, signposts=local or signposts)
+
+    def _off_topic(self) -> Answer:
+        return Answer(
+            "out_of_scope",
+            "I can only help with questions about special educational needs and disability "
+            "(SEND) support for children and young people in England, so I can't answer this. "
+            "For questions about medicines or health, please ask a GP, a pharmacist or NHS 111.",
+            signposts=self.signposts.get("nhs-111"),
+        )
+
+    def _not_found(self, steering: bool = False) -> Answer:
+        text = (
+            "I can only answer questions about SEND support in England from the guidance I "
+            "hold, and I can't change how I work or share how I am set up."
+            if steering else
+            "I couldn't find this in the guidance I hold, so I won't guess. A SEND advice "
+            "service can help you with it."
+        )
+        return Answer("not_found", text, signposts=self.signposts.for_kind("not_found"))
+
+    def _answer_signposts(self, retrieval: Retrieval) -> list[Signpost]:
+        topics = {t for p in retrieval.passages[:3] for t in p.chunk.topics}
+        ids = ["sendiass"]
+        if topics & {"tribunal", "disagreements"}:
+            ids += ["ipsea", "send-tribunal"]
+        if topics & {"complaints"}:
+            ids += ["ombudsman"]
+        return self.signposts.get(*ids)
+
+    # -- the main path ------------------------------------------------------------------------
+
+    def retrieve(self, question: str, history: History | None = None, k: int = 8,
+                 topic: str | None = None) -> Retrieval:
+        return self.retriever.search(question, history, k=k, topic=topic)
+
+    def answer(self, question: object, history: History | None = None) -> Answer:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        try:
+            q = check_question(question, self.settings.max_question_chars)
+        except QuestionError as exc:
+            return Answer("not_found", str(exc), timings_ms={"total": 0.0})
+        history = [t for t in (history or []) if isinstance(t, dict)][-6:]
+        mentions = self.retriever.vocabulary.mentions(q)
+        gate = assess(q, mentions)
+        t = time.perf_counter()
+        timings["gates"] = (t - started) * 1000
+
+        if gate.nation and not gate.safeguarding:
+            result = self._out_of_scope_nation(gate.nation)
+        elif gate.off_topic and not gate.safeguarding:
+            result = self._off_topic()
+        else:
+            result = self._grounded(gate, history, mentions, timings)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        result.timings_ms = {**timings, **result.timings_ms, "total": timings["total"]}
+        log.info("answered kind=%s in %.1f ms", result.kind, timings["total"])
+        if self.settings.log_questions:
+            log.info("question (SEND_LOG_QUESTIONS is on): %r", q)
+        return result
+
+    def _grounded(self, gate: GateResult, history: History, mentions: int,
+                  timings: dict[str, float]) -> Answer:
+        q = gate.cleaned
+        prefix, crisis = ("", []) if not gate.safeguarding else self._safeguarding_text(gate)
+        if gate.hostile and len(q.split()) < 3:
+            result = self._not_found(steering=True)
+            return self._with_safeguarding(result, prefix, crisis) if prefix else result
+        retrieval = self.retriever.search(q, history)
+        timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items()})
+        t = time.perf_counter()
+        context = follow_up_query(q, history) if history else ""
+        passages, verdict = self._myth_first(q, retrieval)
+        composition = grounded.compose(q, context, passages, self.retriever.idf,
+                                       self.retriever.default_idf, verdict)
+        supported = composition.citations and retrieval.best_dense >= MIN_DENSE and (
+            composition.coverage >= MIN_COVERAGE or retrieval.best_dense >= STRONG_DENSE
+        )
+        if not supported:
+            timings["compose"] = (time.perf_counter() - t) * 1000
+            if not prefix and mentions == 0 and retrieval.best_dense < OFF_TOPIC_DENSE \
+                    and not history:
+                return self._off_topic()
+            result = self._not_found(steering=gate.hostile)
+            return self._with_safeguarding(result, prefix, crisis) if prefix else result
+        result = Answer("answer", composition.text, composition.citations,
+                        self._answer_signposts(retrieval), passages=retrieval.passages)
+        if self.composer is not None and not prefix:
+            result = self.composer.compose(q, retrieval.passages, fallback=result)
+        timings["compose"] = (time.perf_counter() - t) * 1000
+        return self._with_safeguarding(result, prefix, crisis) if prefix else result
+
+    def _myth_first(self, q: str, retrieval: Retrieval) -> tuple[list[Passage], str | None]:
+        """A question repeating a myth leads with the opening of the note that corrects it."""
+        found = grounded.myth_verdict(q, retrieval.passages, self.retriever.idf,
+                                      self.retriever.default_idf)
+        if not found:
+            return retrieval.passages, None
+        passage, verdict = found
+        opening = min(self.retriever.doc_passages[passage.chunk.doc_id], key=lambda c: c.position)
+        rest = [p.chunk for p in retrieval.passages if p.chunk.id != opening.id]
+        ranked = [Passage(c, 0.0, i) for i, c in enumerate([opening, *rest], 1)]
+        return ranked, verdict
+
+    @staticmethod
+    def _with_safeguarding(result: Answer, prefix: str, crisis: list[Signpost]) -> Answer:
+        body = ""
+        if result.kind == "answer":
+            body = f"\n\nAbout your SEND question:\n{result.text}"
+        return Answer("safeguarding", prefix + body, result.citations,
+                      crisis + [s for s in result.signposts if s not in crisis],
+                      passages=result.passages)
+
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine(settings: Settings | None = None) -> Engine:
+    """The process's engine, built from the environment on first use."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = Engine.from_settings(settings or Settings.from_env())
+        return _engine
+
+
+def answer(question: str, history: History | None = None) -> Answer:
+    """Answer one question, given the conversation so far (list of {role, content})."""
+    return get_engine().answer(question, history)

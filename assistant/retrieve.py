@@ -1,0 +1,185 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) search over passages and over the notes'
+`questions` front matter, fused by reciprocal rank.
+
+Question records point back to their note: a hit on a question lifts the note's passage that
+best matches the query. Follow-up questions borrow the subject of the conversation so far.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+
+from assistant.embeddings import Embedder
+from assistant.store import ChunkStore
+from assistant.text import terms
+from assistant.types import Chunk, Passage
+from assistant.vocab import Vocabulary, default_vocabulary
+
+RRF_K = 60
+DENSE_K = 20
+LEXICAL_K = 20
+QUESTION_K = 8
+# Each ranked list's weight in the fusion: passages count most, question matches a little less.
+WEIGHTS = {"dense": 1.0, "lexical": 1.0, "q_dense": 0.8, "q_lexical": 0.6}
+
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|but|so|also|what about|how about|what if|then|ok(?:ay)?|right|and if)\b|"
+    r"\b(?:they|them|their|it|that|this|those|these|there|he|she|his|her)\b",
+    re.I,
+)
+
+
+@dataclass
+class Retrieval:
+    passages: list[Passage]
+    query: str  # what was actually searched (after follow-up and vocabulary expansion)
+    best_dense: float  # cosine similarity of the nearest passage
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def follow_up_query(question: str, history: Sequence[dict[str, str]] | None) -> str:
+    """The question, with the conversation's subject prepended when it leans on it."""
+    if not history:
+        return question
+    earlier = [t.get("content", "") for t in history if t.get("role") == "user"]
+    if not earlier:
+        return question
+    short = len(terms(question)) <= 4
+    if short or _FOLLOW_UP.search(question):
+        return f"{earlier[-1]} {question}"
+    return question
+
+
+class HybridRetriever:
+    def __init__(
+        self, store: ChunkStore, embedder: Embedder, vocabulary: Vocabulary | None = None
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.vocabulary = vocabulary or default_vocabulary()
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the live index's records and build the lexical indexes over them."""
+        passages: list[Chunk] = []
+        questions: list[Chunk] = []
+        for c, _ in self.store.iter_records():
+            (questions if c.kind == "question" else passages).append(c)
+        self.passages = passages
+        self.questions = questions
+        self.by_id = {c.id: c for c in passages}
+        self.doc_passages: dict[str, list[Chunk]] = defaultdict(list)
+        for c in passages:
+            self.doc_passages[c.doc_id].append(c)
+        self._bm25 = self._index([f"{c.title} {c.section} {c.text}" for c in passages])
+        self._q_bm25 = self._index([c.text for c in questions])
+        df: dict[str, int] = defaultdict(int)
+        for c in passages:
+            for t in set(terms(f"{c.title} {c.section} {c.text}")):
+                df[t] += 1
+        n = max(len(passages), 1)
+        self.idf = {t: float(np.log((n + 1) / (d + 0.5))) for t, d in df.items()}
+        self.default_idf = float(np.log((n + 1) / 0.5))
+
+    @staticmethod
+    def _index(texts: list[str]) -> bm25s.BM25 | None:
+        if not texts:
+            return None
+        index = bm25s.BM25()
+        index.index([terms(t) or ["_"] for t in texts], show_progress=False)
+        return index
+
+    @staticmethod
+    def _lexical(index: bm25s.BM25 | None, query_terms: list[str], k: int, n: int) -> list[int]:
+        if index is None or not query_terms or n == 0:
+            return []
+        docs, scores = index.retrieve([query_terms], k=min(k, n), show_progress=False)
+        return [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def search(
+        self,
+        question: str,
+        history: Sequence[dict[str, str]] | None = None,
+        k: int = 8,
+        topic: str | None = None,
+    ) -> Retrieval:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        query = self.vocabulary.expand(follow_up_query(question, history))
+        vector = self.embedder.embed_query(query)
+        t1 = time.perf_counter()
+        timings["embed"] = (t1 - t0) * 1000
+        if not self.passages:
+            return Retrieval([], query, 0.0, timings)
+        dense = self.store.query(vector, min(DENSE_K, len(self.passages)), kind="passage")
+        q_dense = (
+            self.store.query(vector, min(QUESTION_K, len(self.questions)), kind="question")
+            if self.questions else []
+        )
+        t2 = time.perf_counter()
+        timings["dense"] = (t2 - t1) * 1000
+        q_terms = terms(query)
+        lexical = self._lexical(self._bm25, q_terms, LEXICAL_K, len(self.passages))
+        q_lexical = self._lexical(self._q_bm25, q_terms, QUESTION_K, len(self.questions))
+        timings["lexical"] = (time.perf_counter() - t2) * 1000
+
+        t3 = time.perf_counter()
+        scores: dict[str, float] = defaultdict(float)
+        dense_sim = {c.id: s for c, s in dense}
+        for rank, (c, _) in enumerate(dense, 1):
+            scores[c.id] += WEIGHTS["dense"] / (RRF_K + rank)
+        lexical_rank: dict[str, int] = {}
+        for rank, i in enumerate(lexical, 1):
+            cid = self.passages[i].id
+            lexical_rank[cid] = rank
+            scores[cid] += WEIGHTS["lexical"] / (RRF_K + rank)
+
+        def best_passage_of(doc_id: str) -> str | None:
+            candidates = self.doc_passages.get(doc_id) or []
+            if not candidates:
+                return None
+            return min(
+                (c.id for c in candidates),
+                key=lambda cid: (
+                    -dense_sim.get(cid, -1.0),
+                    lexical_rank.get(cid, 10**6),
+                ),
+            )
+
+        seen_docs: set[str] = set()
+        for rank, (c, _) in enumerate(q_dense, 1):
+            if c.doc_id in seen_docs:
+                continue
+            seen_docs.add(c.doc_id)
+            target = best_passage_of(c.doc_id)
+            if target:
+                scores[target] += WEIGHTS["q_dense"] / (RRF_K + rank)
+        seen_docs.clear()
+        for rank, i in enumerate(q_lexical, 1):
+            c = self.questions[i]
+            if c.doc_id in seen_docs:
+                continue
+            seen_docs.add(c.doc_id)
+            target = best_passage_of(c.doc_id)
+            if target:
+                scores[target] += WEIGHTS["q_lexical"] / (RRF_K + rank)
+
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        out: list[Passage] = []
+        for cid, score in ranked:
+            chunk = self.by_id.get(cid)
+            if chunk is None or (topic and topic not in chunk.topics):
+                continue
+            out.append(Passage(chunk, score, len(out) + 1))
+            if len(out) >= k:
+                break
+        timings["fuse"] = (time.perf_counter() - t3) * 1000
+        best = max((s for _, s in dense), default=0.0)
+        return Retrieval(out, query, best, timings)

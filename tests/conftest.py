@@ -1,0 +1,82 @@
+"""Shared fixtures: real parts where cheap (a real Chroma in tmp_path, the packaged model once
+per session), and a deterministic fake embedder that implements the real interface."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
+from assistant.text import terms  # noqa: E402
+
+SHARED = PROJECT_ROOT.parent / "shared"
+CORPUS = PROJECT_ROOT / "corpus"
+
+
+class FakeEmbedder:
+    """Bag-of-stems hashed into 64 dimensions, normalised: similar words, similar vectors.
+
+    Deterministic and instant, so store and pipeline tests do not need the real model.
+    """
+
+    model_id = "fake-embedder"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts_embedded = 0
+
+    def _vector(self, text: str) -> list[float]:
+        v = [0.0] * self.dim
+        for t in terms(text) or ["empty"]:
+            h = int(hashlib.md5(t.encode()).hexdigest(), 16)
+            v[h % self.dim] += 1.0 if (h >> 8) % 2 else -1.0
+        norm = math.sqrt(sum(x * x for x in v)) or 1.0
+        return [x / norm for x in v]
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings pointing at an empty index in tmp_path, with the fake model's id."""
+    return Settings(
+        index_dir=tmp_path / "index",
+        embedding_model_id=FakeEmbedder.model_id,
+        source_paths=(CORPUS,),
+    )
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Iterator[object]:
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole run."""
+    from assistant.embeddings import load_embedder
+
+    yield load_embedder(Settings())
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} is not present (the shared material sits beside the project)")
+    return SHARED
