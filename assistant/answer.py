@@ -7,9 +7,10 @@ Order of work: input limits → safeguarding → scope → hostile text → retr
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant import compose as grounded
@@ -127,6 +128,17 @@ class Engine:
 
     # -- the main path ------------------------------------------------------------------------
 
+    def answer_stream(self, question: object, history: History | None = None
+                      ) -> Iterator[str | Answer]:
+        """Text pieces as they are ready, then the complete Answer (always last).
+
+        An LLM reply is validated before anything is shown, so both paths stream the checked
+        text; the final Answer carries the citations and signposts.
+        """
+        result = self.answer(question, history)
+        yield from stream_text(result)
+        yield result
+
     def retrieve(self, question: str, history: History | None = None, k: int = 8,
                  topic: str | None = None) -> Retrieval:
         return self.retriever.search(question, history, k=k, topic=topic)
@@ -208,6 +220,14 @@ class Engine:
         return Answer("safeguarding", prefix + body, result.citations,
                       crisis + [s for s in result.signposts if s not in crisis],
                       passages=result.passages)
+
+
+def stream_text(result: Answer, words_per_piece: int = 4) -> Iterator[str]:
+    """The answer's text in growing pieces, for interfaces that show it as it arrives."""
+    parts = re.split(r"(\s+)", result.text)
+    step = max(1, words_per_piece * 2)
+    for i in range(0, len(parts), step):
+        yield "".join(parts[i : i + step])
 
 
 _engine: Engine | None = None

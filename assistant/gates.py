@@ -14,15 +14,17 @@ from assistant.errors import QuestionError
 
 _SAFEGUARDING = re.compile(
     r"\b(?:"
-    r"suicid\w*|kill(?:ing|ed)? (?:him|her|them|my)sel(?:f|ves)|kill myself|end (?:his|her|my|their) "
-    r"(?:own )?life|take (?:his|her|my|their) (?:own )?life|want(?:s|ed)? to die|"
+    r"suicid\w*|kill(?:ing|ed)? (?:him|her|them|my)sel(?:f|ves)|kill myself|"
+    r"end (?:his|her|my|their) (?:own )?life|take (?:his|her|my|their) (?:own )?life|"
+    r"want(?:s|ed)? to die|"
     r"(?:does ?n[o']t|do ?n[o']t|doesnt|dont) want to (?:live|be alive|be here)|"
     r"better off dead|self[- ]?harm\w*|(?:cutting|cuts|cut|hurting|hurts|harming|burning) "
     r"(?:him|her|them|my)sel(?:f|ves)|overdos\w*|"
     r"abus(?:e|ed|ing|ive)|molest\w*|groom(?:ed|ing)|sexual(?:ly)? (?:assault|touch)\w*|"
     r"touched (?:him|her|them|me) inappropriately|inappropriate(?:ly)? touch\w*|"
-    r"(?:hits|hit|beats|beat|beaten|punch(?:es|ed)?|kick(?:s|ed)?|slap(?:s|ped)?|chok(?:es|ed))"
-    r" (?:him|her|them|my (?:son|daughter|child|kid|boy|girl))|"
+    r"(?:hits|hit|hitting|beats|beat|beaten|beating|punch(?:es|ed|ing)?|kick(?:s|ed|ing)?|"
+    r"slap(?:s|ped|ping)?|chok(?:es|ed|ing)|shak(?:es|ing)|shook)"
+    r" (?:him|her|them|my (?:\w+ )?(?:son|daughter|child|kid|boy|girl))|"
     r"bruises?|neglect(?:ed|ing)?|not safe at home|scared to go home|afraid to go home|"
     r"in (?:immediate |serious )?danger|ran away from home|missing from home|"
     r"threaten(?:s|ed|ing)? to (?:hurt|kill)|"
@@ -31,7 +33,8 @@ _SAFEGUARDING = re.compile(
     re.I,
 )
 _ABUSE = re.compile(
-    r"abus|molest|groom|sexual|inappropriate|touched|hits|hit |beat|punch|kick|slap|chok|"
+    r"abus|molest|groom|sexual|inappropriate|touched|hits|hit |hitting|beat|punch|kick|slap|chok|"
+    r"shak|shook|"
     r"bruise|neglect|not safe|scared to go|afraid to go|threaten|locked", re.I
 )
 
@@ -65,7 +68,8 @@ _OFF_TOPIC = re.compile(
     r"bake|stock market|shares? price|bitcoin|crypto|mortgage|tax credits?|income tax|"
     r"council tax|universal credit|pension|holiday|flights?|hotel|dose|dosage|mg\b|"
     r"milligrams?|ibuprofen|paracetamol|calpol|melatonin|methylphenidate|ritalin|medication|"
-    r"medicine|prescri\w+|league tables?|rankings?|ranked|best schools?|top schools?|"
+    r"medicine|prescri\w+|league tables?|rankings?|ranked|(?:best|top|good|outstanding) "
+    r"(?:\w+ ){0,2}schools?|"
     r"ofsted rating|lottery|horoscope|film|movie|song|lyrics|capital of|translate|poem|joke|"
     r"car insurance|parking|visa|immigration|divorce|custody)\b",
     re.I,
@@ -114,12 +118,10 @@ def check_question(question: object, max_chars: int) -> str:
 
 def strip_hostile(question: str) -> str:
     """Drop the sentences that try to steer the assistant; keep any real question."""
-    parts = re.split(r"(?<=[.?!\n])\s+", question)
-    kept = [p for p in parts if not _HOSTILE.search(p)]
-    # Markup and injection debris are not part of anyone's question.
-    text = " ".join(kept)
-    text = re.sub(r"<[^>]{0,200}>", " ", text)
-    return " ".join(text.split())
+    # Markup is not part of anyone's question: drop the tags, keep the words.
+    text = re.sub(r"<[^>]{0,200}>", " ", question)
+    parts = re.split(r"(?<=[.?!\n])\s+", text)
+    return " ".join(" ".join(p for p in parts if not _HOSTILE.search(p)).split())
 
 
 def assess(question: str, vocabulary_mentions: int) -> GateResult:

@@ -6,17 +6,16 @@ import re
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves s t don now get got also im ive id dont cant wont isnt arent doesnt didnt
-    wasnt hi hello please thanks thank really just still even tell told say said says ask asked
-    know want wants wanted need needs one us let lets may might shall must""".split()
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves s t don now whether get got also im ive id dont cant wont isnt arent
+    doesnt didnt wasnt hi hello please thanks thank really just still even tell told say
+    said says know want wants wanted one us let lets may might shall must""".split()
 )
-# Words that carry no topic but matter for the meaning of a question (kept out of overlap).
 _WORD = re.compile(r"£?\d+(?:[,.]\d+)*|[a-z]+(?:'[a-z]+)?", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”)]?\s+(?=[A-Z0-9£(\"“])")
 
@@ -28,11 +27,17 @@ def stem(word: str) -> str:
         return w.replace(",", "")
     for suffix, keep in (("ments", 3), ("ment", 3), ("ings", 3), ("ing", 3), ("ies", 3),
                          ("ied", 3), ("ed", 3), ("es", 3), ("s", 3), ("ly", 4)):
-        if w.endswith(suffix) and len(w) - len(suffix) >= keep:
+        if w.endswith(suffix) and len(w) - len(suffix) >= keep and not (
+            suffix in ("s", "es") and w.endswith("ss")
+        ):
             w = w[: -len(suffix)]
             if suffix in ("ies", "ied"):
                 w += "y"
             break
+    if w.endswith("ision"):  # decision -> decide, revision -> revise
+        w = w[:-5] + ("ide" if w.endswith("cision") else "ise")
+    if len(w) > 4 and w.endswith("e"):  # decide/decided, issue/issued, charge/charged
+        w = w[:-1]
     return w
 
 
@@ -51,7 +56,7 @@ def sentences(text: str) -> list[str]:
     for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)", text):
         block = " ".join(block.split())
         block = re.sub(r"^(?:[-*•]|\d+[.)])\s+", "", block)
-        if not block or block.startswith("#"):
-            continue
+        if not block or block.startswith(("#", "|")):
+            continue  # headings and table rows are not sentences
         out.extend(s.strip() for s in _SENTENCE.split(block) if s.strip())
     return out

@@ -89,7 +89,7 @@ def _delta(ours: float | None, theirs: float | None, how: str) -> str:
 
 
 def _truncate(text: str, limit: int = TEXT_LIMIT) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_XML_INVALID.sub("", text).split())
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
@@ -213,7 +213,7 @@ def render_terminal(
         f"facts {_pct(s['fact_accuracy'])}, citations {_pct(s['citation_accuracy'])}, "
         f"outcomes {_pct(s['outcome_accuracy'])}, absent violations {s['absent_violations']}",
         f"Retrieval: hit@5 {_pct(s['hit_at_5'])}, MRR {_num(s['mrr'])} "
-        f"over {s.get('retrieval_cases', 0)} cases; "
+        f"over {s.get('retrieval_cases', 0)} case(s) with cites; "
         f"latency p50 {_ms(s['latency_p50_ms'])}, p95 {_ms(s['latency_p95_ms'])}",
         "",
         _text_table(_TAG_HEADERS, _tag_rows(s)),
@@ -260,6 +260,7 @@ caption{text-align:left;font-weight:600;padding:.25rem 0}
 figure{margin:1rem 0}
 figcaption{font-size:.95rem}
 ul.checks{margin:0;padding-left:1.1rem}
+svg{max-width:100%;height:auto}
 svg text{font-family:inherit}
 """.strip()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -107,10 +108,8 @@ def validate_note(data: dict[str, Any], expected_id: str | None = None) -> NoteM
         problems.append(f"questions must hold 3 to 6 entries, not {len(questions)}")
     reviewed = data["last_reviewed"]
     if isinstance(reviewed, str):
-        try:
+        with contextlib.suppress(ValueError):
             reviewed = dt.date.fromisoformat(reviewed)
-        except ValueError:
-            pass
     if not isinstance(reviewed, dt.date):
         problems.append("last_reviewed must be a date like 2026-11-23")
     if data["nation"] not in NATIONS:

@@ -80,3 +80,22 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is not present (the shared material sits beside the project)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory, real_embedder: object) -> Settings:
+    """Settings for an index of the real corpus built once per run with the real model."""
+    from assistant.store import ChunkStore
+    from ingest.pipeline import run_ingest
+
+    s = Settings(index_dir=tmp_path_factory.mktemp("corpus-index"), source_paths=(CORPUS,))
+    run_ingest([CORPUS], s, ChunkStore.open(s), lambda: real_embedder)  # type: ignore[arg-type,return-value]
+    return s
+
+
+@pytest.fixture(scope="session")
+def engine(corpus_settings: Settings, real_embedder: object) -> object:
+    """The real answer engine over the real corpus."""
+    from assistant.answer import Engine
+
+    return Engine.from_settings(corpus_settings, embedder=real_embedder)  # type: ignore[arg-type]

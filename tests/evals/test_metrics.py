@@ -60,7 +60,7 @@ def reply(
     }
 
 
-DEADLINE = {
+DEADLINE: dict[str, Any] = {
     "facts": [[r"\b(6|six)[- ]weeks?\b"]],
     "absent": [r"\b20 weeks to decide"],
     "cites": [r"9\.14"],
@@ -165,7 +165,9 @@ def test_wrong_outcome_fails() -> None:
 
 
 def test_right_outcome_without_other_expectations_passes() -> None:
-    r = check_case(make_case(outcome="out_of_scope"), reply("I only help with SEND", "out_of_scope"))
+    r = check_case(
+        make_case(outcome="out_of_scope"), reply("I only help with SEND", "out_of_scope")
+    )
 
     assert r.passed and r.outcome_ok
 

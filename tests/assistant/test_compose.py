@@ -1,0 +1,94 @@
+import re
+
+import pytest
+
+from assistant.compose import DISCLAIMER, compose, is_yes_no, myth_verdict, polarity
+from tests.assistant.helpers import passage
+
+SIX_WEEKS = passage(
+    "The council must decide whether to carry out an EHC needs assessment within 6 weeks of "
+    "receiving the request (SEND Regulations 2014, reg 5(1)). The council must give reasons "
+    "if it refuses. Weekends count.", 1, "six-weeks")
+TWENTY = passage(
+    "The final EHC plan must be issued within 20 weeks of the request for an assessment "
+    "(SEND Regulations 2014, reg 13(2)).", 2, "twenty-weeks",
+    ("SEND Regulations 2014, reg 13(2)",))
+UNRELATED = passage("Mediation is voluntary and free for parents.", 3, "mediation")
+
+
+def test_leads_with_the_best_sentence_and_cites_it() -> None:
+    c = compose("How long does the council have to decide whether to assess?", "",
+                [SIX_WEEKS, TWENTY, UNRELATED], {}, 1.0)
+    first = c.text.split(" [")[0]
+    assert "within 6 weeks" in first
+    assert c.citations[0].doc_id == "six-weeks"
+    assert c.citations[0].authorities == ["SEND Regulations 2014, reg 5(1)"]
+
+
+def test_every_reference_has_a_citation_and_every_citation_is_used() -> None:
+    c = compose("How long for the decision to assess and for the final EHC plan?", "",
+                [SIX_WEEKS, TWENTY, UNRELATED], {}, 1.0)
+    used = {int(n) for n in re.findall(r"\[(\d+)\]", c.text)}
+    assert used == {cit.n for cit in c.citations}
+    assert [cit.n for cit in c.citations] == list(range(1, len(c.citations) + 1))
+    assert all(cit.quote for cit in c.citations)
+
+
+def test_says_it_is_information_once() -> None:
+    c = compose("How long to decide on an assessment?", "", [SIX_WEEKS], {}, 1.0)
+    assert c.text.count(DISCLAIMER) == 1 and c.text.endswith(DISCLAIMER)
+
+
+def test_no_passages_no_answer() -> None:
+    c = compose("anything", "", [], {}, 1.0)
+    assert c.text == "" and c.citations == [] and c.coverage == 0
+
+
+def test_coverage_falls_when_the_passages_do_not_match() -> None:
+    good = compose("how long to decide on an assessment", "", [SIX_WEEKS], {}, 1.0)
+    poor = compose("how much is disability living allowance", "", [UNRELATED], {}, 1.0)
+    assert good.coverage > 0.5 > poor.coverage
+
+
+@pytest.mark.parametrize(
+    ("question", "yes_no"),
+    [("Can the school charge me?", True), ("Is that allowed?", True),
+     ("school says they must spend 6000 first - true?", True),
+     ("How long does the council have?", False), ("What is SEN support?", False)],
+)
+def test_recognises_yes_no_questions(question: str, yes_no: bool) -> None:
+    assert is_yes_no(question) is yes_no
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("Can the school charge me for SEN support?",
+         "Schools cannot charge parents for SEN support during the school day.", "No."),
+        ("Is the 15 days working days?",
+         "The 15 days are calendar days, including weekends, not working days.", "No."),
+        ("Can I ask for an assessment myself?",
+         "A parent can ask the council for an assessment without the school's agreement.",
+         "Yes."),
+        ("Can I ask for an assessment without the school agreeing?",
+         "Parents do not need the school's agreement to ask for an assessment.", "Yes."),
+        ("Do I need a diagnosis for SEN support?",
+         "A child does not need a diagnosis to get SEN support.", "No."),
+        ("Is the weather nice?", "A child does not need a diagnosis to get SEN support.", None),
+    ],
+)
+def test_polarity(question: str, sentence: str, expected: str | None) -> None:
+    assert polarity(question, sentence) == expected
+
+
+def test_a_repeated_myth_is_answered_no_and_its_opposite_yes() -> None:
+    myth = passage("No. A school does not need to agree.", 1, "myth-agree",
+                   myth="The school must agree before a parent can request an assessment.")
+    asserted = myth_verdict("The school says it must agree before I request an assessment, "
+                            "true?", [myth], {}, 1.0)
+    opposite = myth_verdict("Can I request an assessment without the school agreeing?",
+                            [myth], {}, 1.0)
+    unrelated = myth_verdict("How long is the final plan?", [myth], {}, 1.0)
+    assert asserted is not None and asserted[1] == "No."
+    assert opposite is not None and opposite[1] == "Yes."
+    assert unrelated is None
