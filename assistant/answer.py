@@ -30,7 +30,9 @@ MIN_DENSE = 0.30
 #: Share of the question's weighted words the chosen sentences must cover, unless the
 #: nearest passage is very close (dense similarity at least STRONG_DENSE).
 MIN_COVERAGE = 0.25
-STRONG_DENSE = 0.55
+STRONG_DENSE = 0.45
+#: Retrieved passages whose sentences the composer considers (before siblings).
+CANDIDATES = 5
 #: A question with no SEND words this far from every passage is not about SEND at all.
 OFF_TOPIC_DENSE = 0.25
 
@@ -179,17 +181,17 @@ class Engine:
         retrieval = self.retriever.search(q, history)
         timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items()})
         t = time.perf_counter()
-        context = follow_up_query(q, history) if history else ""
         passages, verdict = self._myth_first(q, retrieval)
-        composition = grounded.compose(q, context, passages, self.retriever.idf,
-                                       self.retriever.default_idf, verdict)
+        composition = grounded.compose(q, retrieval.query, self._with_siblings(passages),
+                                       self.retriever.idf, self.retriever.default_idf, verdict,
+                                       self.retriever.sentence_vectors, retrieval.vector)
         supported = composition.citations and retrieval.best_dense >= MIN_DENSE and (
             composition.coverage >= MIN_COVERAGE or retrieval.best_dense >= STRONG_DENSE
         )
         if not supported:
             timings["compose"] = (time.perf_counter() - t) * 1000
-            if not prefix and mentions == 0 and retrieval.best_dense < OFF_TOPIC_DENSE \
-                    and not history:
+            if not prefix and not gate.hostile and mentions == 0 \
+                    and retrieval.best_dense < OFF_TOPIC_DENSE and not history:
                 return self._off_topic()
             result = self._not_found(steering=gate.hostile)
             return self._with_safeguarding(result, prefix, crisis) if prefix else result
@@ -199,6 +201,21 @@ class Engine:
             result = self.composer.compose(q, retrieval.passages, fallback=result)
         timings["compose"] = (time.perf_counter() - t) * 1000
         return self._with_safeguarding(result, prefix, crisis) if prefix else result
+
+    def _with_siblings(self, passages: list[Passage], docs: int = 2) -> list[Passage]:
+        """The retrieved passages, then the other passages of the best notes.
+
+        Notes are short and one topic each: the sentence that answers may sit in a sibling of
+        the passage that matched. Siblings rank just below the passage that brought them in.
+        """
+        out = list(passages[:CANDIDATES])
+        have = {p.chunk.id for p in out}
+        for p in passages[:docs]:
+            for c in self.retriever.doc_passages.get(p.chunk.doc_id, []):
+                if c.id not in have:
+                    have.add(c.id)
+                    out.append(Passage(c, 0.0, p.rank + 2))
+        return out
 
     def _myth_first(self, q: str, retrieval: Retrieval) -> tuple[list[Passage], str | None]:
         """A question repeating a myth leads with the opening of the note that corrects it."""

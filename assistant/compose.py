@@ -11,13 +11,20 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.text import sentences, stem, terms, words
 from assistant.types import Citation, Passage
 
 DISCLAIMER = "This is general information, not legal advice."
 MAX_SENTENCES = 3
 PER_PASSAGE = 2
-CANDIDATE_PASSAGES = 5
+CANDIDATE_PASSAGES = 8
+CONTEXT_WEIGHT = 0.25
+LEXICAL_WEIGHT = 0.6
+DENSE_WEIGHT = 1.0
+#: passage id -> sentence text -> its unit vector, stored at ingest.
+SentenceVectors = Mapping[str, Mapping[str, "np.ndarray"]]
 
 _YES_NO = re.compile(
     r"^\s*(?:is|are|can|could|does|do|did|must|should|has|have|will|would|may|am|was|were|"
@@ -26,6 +33,10 @@ _YES_NO = re.compile(
     r"\bis (?:that|this|it) (?:true|right|correct|allowed|legal|lawful)\b",
     re.I,
 )
+_CLAIM = re.compile(r"\b(?:says?|said|saying|told|tells|claims?|heard|true|right|correct|myth|"
+                    r"allowed|legal|lawful|insist\w*)\b", re.I)
+_HEDGE = re.compile(r"\b(?:only if|only when|unless|except|depends|in some cases)\b", re.I)
+_QUANTITY = re.compile(r"\b(\d+)\s*(?:calendar |working )?(week|day|month|year)s?\b", re.I)
 _NEGATION = re.compile(
     r"\b(?:not|no|never|cannot|can't|cant|don't|dont|doesn't|doesnt|isn't|isnt|aren't|"
     r"without|nothing|neither|nor|unlawful|none)\b|n't\b",
@@ -68,12 +79,23 @@ def score_sentences(
     passages: Sequence[Passage],
     idf: Mapping[str, float],
     default_idf: float,
+    vectors: SentenceVectors | None = None,
+    query_vector: Sequence[float] | None = None,
 ) -> list[Scored]:
-    """Every sentence of the best passages, scored for how well it answers the question."""
+    """Every sentence of the best passages, scored for how well it answers the question.
+
+    The score adds the sentence's meaning-similarity to the question (when sentence vectors
+    were stored at ingest), the weighted share of the question's words it contains, and a
+    prior for the rank of its passage.
+    """
+    q = np.asarray(query_vector, dtype=np.float32) if query_vector else None
     own = _weights(question, idf, default_idf)
-    extra = {t: 0.5 * w for t, w in _weights(context, idf, default_idf).items() if t not in own}
+    # Words from the conversation and the vocabulary's expansions help, but less than the
+    # question's own words, and do not dilute them.
+    extra = {t: CONTEXT_WEIGHT * w for t, w in _weights(context, idf, default_idf).items()
+             if t not in own}
     weights = {**extra, **own}
-    total = sum(weights.values()) or 1.0
+    total = sum(own.values()) or 1.0
     wants_time = bool(_WHEN.search(question))
     out: list[Scored] = []
     for p in passages[:CANDIDATE_PASSAGES]:
@@ -84,7 +106,10 @@ def score_sentences(
             words = s.split()
             s_terms = set(terms(s))
             overlap = frozenset(t for t in weights if t in s_terms)
-            score = sum(weights[t] for t in overlap) / total + prior
+            score = LEXICAL_WEIGHT * sum(weights[t] for t in overlap) / total + prior
+            vec = vectors.get(p.chunk.id, {}).get(s) if vectors and q is not None else None
+            if vec is not None:
+                score += DENSE_WEIGHT * float(vec @ q)
             if wants_time and _TIME.search(s):
                 score += 0.15
             if len(words) < 6:
@@ -127,7 +152,7 @@ def _negates(text: str, targets: set[str]) -> bool:
     """Whether a negation in `text` governs one of `targets` (within the next five words)."""
     toks = words(text)
     for i, tok in enumerate(toks):
-        if _NEGATION.fullmatch(tok) and any(stem(w) in targets for w in toks[i + 1 : i + 6]):
+        if _NEGATION.fullmatch(tok) and any(stem(w) in targets for w in toks[i + 1 : i + 9]):
             return True
     return False
 
@@ -136,37 +161,38 @@ def polarity(question: str, sentence: str) -> str | None:
     """'Yes.' or 'No.' when the sentence clearly settles a yes/no question, else None.
 
     The sentence answers No when a negation in it governs a word of the question ("cannot
-    charge", "not working days"), unless the question is itself negated ("without", "not").
+    charge", "not working days"), or when it gives another figure for what the question asks about ("12 months", asked
+    "6 months?"). A hedged sentence ("only if") or a negated question settles nothing.
     """
     q_terms = set(terms(question))
-    if len(q_terms & set(terms(sentence))) < 2:
+    if len(q_terms & set(terms(sentence))) < 2 or _HEDGE.search(sentence):
         return None
-    q_negated = bool(_NEGATION.search(question))
-    negated = _negates(sentence, q_terms)
-    return "No." if negated != q_negated else "Yes."
+    if _NEGATION.search(question):
+        return None  # "shouldn't they…?", "can I… without…?": too easy to answer backwards
+    # "Every 6 months?" answered by "every 12 months": a different figure for the same unit.
+    asked = {(u.lower(), n) for n, u in _QUANTITY.findall(question)}
+    given = {(u.lower(), n) for n, u in _QUANTITY.findall(sentence)}
+    if asked and given and not asked & given and {u for u, _ in asked} & {u for u, _ in given}:
+        return "No." if _CLAIM.search(question) else None
+    return "No." if _negates(sentence, q_terms) else "Yes."
 
 
 def myth_verdict(
     question: str, passages: Sequence[Passage], idf: Mapping[str, float], default: float
 ) -> tuple[Passage, str] | None:
-    """When the question repeats a myth that a retrieved note corrects: (that passage, verdict).
+    """When the question repeats a claim that a retrieved myth note corrects: (that passage, "No.").
 
-    The verdict is "No." when the question asserts the myth, "Yes." when it asserts the
-    opposite (its negation differs from the myth's: "can I ask *without* the school agreeing").
+    Only a question that reports a claim ("the school says…", "is that true?") can repeat a
+    myth, and it must share at least two content words with the myth as the note states it.
+    People check the myths they have been told, so the verdict is always No; the note's
+    opening sentence then says what the law does say.
     """
-    if not (is_yes_no(question) or re.search(r"\b(?:says?|said|told|claims?|heard)\b", question,
-                                               re.I)):
+    if not _CLAIM.search(question):
         return None
-    weights = _weights(question, idf, default)
-    total = sum(weights.values()) or 1.0
+    q_terms = set(terms(question))
     for p in passages[:3]:
-        if not p.chunk.myth:
-            continue
-        claim = set(terms(p.chunk.myth))
-        shared = [t for t in weights if t in claim]
-        if len(shared) >= 2 and sum(weights[t] for t in shared) / total >= 0.3:
-            flipped = bool(_NEGATION.search(question)) != bool(_NEGATION.search(p.chunk.myth))
-            return p, ("Yes." if flipped else "No.")
+        if p.chunk.myth and len(q_terms & set(terms(p.chunk.myth))) >= 2:
+            return p, "No."
     return None
 
 
@@ -177,12 +203,15 @@ def compose(
     idf: Mapping[str, float],
     default_idf: float,
     verdict: str | None = None,
+    vectors: SentenceVectors | None = None,
+    query_vector: Sequence[float] | None = None,
 ) -> Composition:
     """Build the answer text and its citations from the passages.
 
     `verdict` ("Yes." or "No.") is the direct answer when it is already known (a myth).
     """
-    chosen = select(score_sentences(question, context, passages, idf, default_idf))
+    chosen = select(score_sentences(question, context, passages, idf, default_idf, vectors,
+                                    query_vector))
     if not chosen:
         return Composition("", [], 0.0)
     numbers: dict[str, int] = {}

@@ -28,7 +28,9 @@ _SAFEGUARDING = re.compile(
     r"bruises?|neglect(?:ed|ing)?|not safe at home|scared to go home|afraid to go home|"
     r"in (?:immediate |serious )?danger|ran away from home|missing from home|"
     r"threaten(?:s|ed|ing)? to (?:hurt|kill)|"
-    r"locked (?:him|her|them) in"
+    r"lock(?:ed|ing|s)? (?:him|her|them|my (?:\w+ )?(?:son|daughter|child)) (?:in|up|alone)|"
+    r"(?:restrain|pin)(?:ed|ing|s)? (?:him|her|them|my (?:\w+ )?(?:son|daughter|child))"
+    r" (?:down|to the floor|on the floor)"
     r")\b",
     re.I,
 )
@@ -117,11 +119,12 @@ def check_question(question: object, max_chars: int) -> str:
 
 
 def strip_hostile(question: str) -> str:
-    """Drop the sentences that try to steer the assistant; keep any real question."""
+    """Remove the phrases that try to steer the assistant; keep any real question."""
     # Markup is not part of anyone's question: drop the tags, keep the words.
     text = re.sub(r"<[^>]{0,200}>", " ", question)
-    parts = re.split(r"(?<=[.?!\n])\s+", text)
-    return " ".join(" ".join(p for p in parts if not _HOSTILE.search(p)).split())
+    text = _HOSTILE.sub(" ", text)
+    text = re.sub(r"^[\s,.;:!-]*(?:and|then|now|please|just)?[\s,.;:-]*", "", text, flags=re.I)
+    return " ".join(text.split())
 
 
 def assess(question: str, vocabulary_mentions: int) -> GateResult:

@@ -7,6 +7,7 @@ best matches the query. Follow-up questions borrow the subject of the conversati
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections import defaultdict
@@ -42,6 +43,7 @@ class Retrieval:
     query: str  # what was actually searched (after follow-up and vocabulary expansion)
     best_dense: float  # cosine similarity of the nearest passage
     timings_ms: dict[str, float] = field(default_factory=dict)
+    vector: list[float] = field(default_factory=list)  # the query's embedding
 
 
 def follow_up_query(question: str, history: Sequence[dict[str, str]] | None) -> str:
@@ -71,7 +73,14 @@ class HybridRetriever:
         passages: list[Chunk] = []
         questions: list[Chunk] = []
         for c, _ in self.store.iter_records():
-            (questions if c.kind == "question" else passages).append(c)
+            if c.kind == "question":
+                questions.append(c)
+            elif c.kind == "passage":
+                passages.append(c)
+        # Sentence vectors, by the passage they come from, for composing answers.
+        self.sentence_vectors: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
+        for c, vec in self.store.iter_records(with_embeddings=True, kind="sentence"):
+            self.sentence_vectors[c.parent][c.text] = np.asarray(vec, dtype=np.float32)
         self.passages = passages
         self.questions = questions
         self.by_id = {c.id: c for c in passages}
@@ -93,6 +102,7 @@ class HybridRetriever:
         if not texts:
             return None
         index = bm25s.BM25()
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         index.index([terms(t) or ["_"] for t in texts], show_progress=False)
         return index
 
@@ -117,7 +127,7 @@ class HybridRetriever:
         t1 = time.perf_counter()
         timings["embed"] = (t1 - t0) * 1000
         if not self.passages:
-            return Retrieval([], query, 0.0, timings)
+            return Retrieval([], query, 0.0, timings, list(vector))
         dense = self.store.query(vector, min(DENSE_K, len(self.passages)), kind="passage")
         q_dense = (
             self.store.query(vector, min(QUESTION_K, len(self.questions)), kind="question")
@@ -182,4 +192,4 @@ class HybridRetriever:
                 break
         timings["fuse"] = (time.perf_counter() - t3) * 1000
         best = max((s for _, s in dense), default=0.0)
-        return Retrieval(out, query, best, timings)
+        return Retrieval(out, query, best, timings, list(vector))

@@ -178,15 +178,18 @@ class ChunkStore:
     def count(self) -> int:
         return int(self._active().count()) if self.active_name() else 0
 
-    def iter_records(self, with_embeddings: bool = False) -> Iterator[tuple[Chunk, Any]]:
-        """Every record of the live generation, page by page."""
+    def iter_records(
+        self, with_embeddings: bool = False, kind: str | None = None
+    ) -> Iterator[tuple[Chunk, Any]]:
+        """Every record of the live generation (or of one kind), page by page."""
         if not self.active_name():
             return
         coll = self._active()
         include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
+        where = {"kind": kind} if kind else None
         offset = 0
         while True:
-            page = coll.get(include=include, limit=PAGE, offset=offset)
+            page = coll.get(include=include, limit=PAGE, offset=offset, where=where)
             ids = page["ids"]
             if not ids:
                 return

@@ -26,8 +26,11 @@ class Chunk:
     doc_hash: str = ""
     source_path: str = ""
     topics: tuple[str, ...] = ()
-    kind: Literal["passage", "question"] = "passage"
+    #: passage: embedded and searched; question: a note's front-matter question, pointing to the
+    #: note; sentence: one sentence of a passage (`parent`), embedded for answer composition.
+    kind: Literal["passage", "question", "sentence"] = "passage"
     myth: str = ""  # for a note that corrects a myth, the false claim it corrects
+    parent: str = ""
 
     def metadata(self) -> dict[str, str | int]:
         """Flat metadata for the vector store (scalars only)."""
@@ -44,6 +47,7 @@ class Chunk:
             "topics": ",".join(self.topics),
             "kind": self.kind,
             "myth": self.myth,
+            "parent": self.parent,
         }
 
     @classmethod
@@ -64,8 +68,10 @@ class Chunk:
             doc_hash=str(meta.get("doc_hash", "")),
             source_path=str(meta.get("source_path", "")),
             topics=split(meta.get("topics"), ","),
-            kind="question" if meta.get("kind") == "question" else "passage",
+            kind=meta.get("kind") if meta.get("kind") in ("question", "sentence")
+            else "passage",  # type: ignore[arg-type]
             myth=str(meta.get("myth", "") or ""),
+            parent=str(meta.get("parent", "") or ""),
         )
 
 

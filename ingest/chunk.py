@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.authorities import authorities_in
+from assistant.text import sentences
 from assistant.tokens import count_tokens
 from assistant.types import Chunk
 from ingest.loaders import Document
@@ -95,8 +96,41 @@ def header(title: str, section: str) -> str:
 
 
 def embed_text(chunk: Chunk) -> str:
-    return f"{header(chunk.title, chunk.section)}\n{chunk.text}" if chunk.kind == "passage" \
-        else chunk.text
+    if chunk.kind == "passage":
+        return f"{header(chunk.title, chunk.section)}\n{chunk.text}"
+    if chunk.kind == "sentence":
+        return f"{chunk.title}: {chunk.text}"
+    return chunk.text
+
+
+#: Sentences shorter than this are not worth a vector of their own.
+MIN_SENTENCE_WORDS = 5
+
+
+def sentence_records(passage: Chunk) -> list[Chunk]:
+    """One record per sentence of a passage, embedded so answers can pick the best sentence."""
+    out = []
+    for i, s in enumerate(sentences(passage.text)):
+        if len(s.split()) < MIN_SENTENCE_WORDS:
+            continue
+        out.append(Chunk(
+            id=chunk_id("sentence", passage.id, s),
+            text=s,
+            doc_id=passage.doc_id,
+            title=passage.title,
+            section=passage.section,
+            publisher=passage.publisher,
+            authorities=passage.authorities,
+            url=passage.url,
+            position=i,
+            doc_hash=passage.doc_hash,
+            source_path=passage.source_path,
+            topics=passage.topics,
+            kind="sentence",
+            myth=passage.myth,
+            parent=passage.id,
+        ))
+    return out
 
 
 def chunk_id(*parts: str) -> str:
@@ -106,8 +140,8 @@ def chunk_id(*parts: str) -> str:
     return h.hexdigest()[:32]
 
 
-def chunk_document(doc: Document, budget: int) -> list[Chunk]:
-    """The document's passages, then one record per front-matter question."""
+def chunk_document(doc: Document, budget: int, with_sentences: bool = True) -> list[Chunk]:
+    """The document's passages, their sentences, then one record per front-matter question."""
     chunks: list[Chunk] = []
     doc_hash = doc.content_hash
     for section in _sections(doc.text):
@@ -128,6 +162,8 @@ def chunk_document(doc: Document, budget: int) -> list[Chunk]:
                 current.append(unit)
         if current:
             chunks.append(_make(doc, section_name, "\n\n".join(current), len(chunks), doc_hash))
+    if with_sentences:
+        chunks += [s for c in list(chunks) for s in sentence_records(c)]
     for i, q in enumerate(doc.questions):
         chunks.append(
             Chunk(

@@ -71,7 +71,7 @@ def test_recognises_yes_no_questions(question: str, yes_no: bool) -> None:
          "A parent can ask the council for an assessment without the school's agreement.",
          "Yes."),
         ("Can I ask for an assessment without the school agreeing?",
-         "Parents do not need the school's agreement to ask for an assessment.", "Yes."),
+         "Parents do not need the school's agreement to ask for an assessment.", None),
         ("Do I need a diagnosis for SEN support?",
          "A child does not need a diagnosis to get SEN support.", "No."),
         ("Is the weather nice?", "A child does not need a diagnosis to get SEN support.", None),
@@ -86,9 +86,24 @@ def test_a_repeated_myth_is_answered_no_and_its_opposite_yes() -> None:
                    myth="The school must agree before a parent can request an assessment.")
     asserted = myth_verdict("The school says it must agree before I request an assessment, "
                             "true?", [myth], {}, 1.0)
-    opposite = myth_verdict("Can I request an assessment without the school agreeing?",
-                            [myth], {}, 1.0)
-    unrelated = myth_verdict("How long is the final plan?", [myth], {}, 1.0)
+    opposite = myth_verdict("I heard I can request an assessment without the school agreeing. "
+                            "Is that right?", [myth], {}, 1.0)
+    plain = myth_verdict("Can I request an assessment without the school agreeing?",
+                         [myth], {}, 1.0)
+    unrelated = myth_verdict("Is it true the final plan takes 20 weeks?", [myth], {}, 1.0)
     assert asserted is not None and asserted[1] == "No."
-    assert opposite is not None and opposite[1] == "Yes."
-    assert unrelated is None
+    assert opposite is not None and opposite[1] == "No."  # people check myths they were told
+    assert plain is None and unrelated is None  # only a repeated claim can repeat a myth
+
+
+def test_a_different_figure_answers_a_claim_no() -> None:
+    assert polarity("Someone told me plans must be reviewed every 6 months, is that right?",
+                    "Plans must be reviewed at least every 12 months.") == "No."
+    assert polarity("Must plans be reviewed every 12 months?",
+                    "Plans must be reviewed at least every 12 months.") == "Yes."
+
+
+def test_a_hedged_sentence_settles_nothing() -> None:
+    assert polarity("Is the National Award still the SENCO qualification?",
+                    "The National Award still counts only if the course began before 2024.") \
+        is None
