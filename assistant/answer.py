@@ -17,7 +17,7 @@ from assistant import compose as grounded
 from assistant.embeddings import Embedder, load_embedder
 from assistant.errors import QuestionError
 from assistant.gates import SYSTEMS, GateResult, assess, check_question
-from assistant.retrieve import HybridRetriever, Retrieval, follow_up_query
+from assistant.retrieve import HybridRetriever, Retrieval
 from assistant.settings import Settings
 from assistant.signposts import Signposts, load_signposts
 from assistant.store import ChunkStore, IndexInfo
@@ -31,8 +31,12 @@ MIN_DENSE = 0.30
 #: nearest passage is very close (dense similarity at least STRONG_DENSE).
 MIN_COVERAGE = 0.25
 STRONG_DENSE = 0.45
+#: No sentence of the guidance closer in meaning than this to the question: not covered.
+MIN_SENTENCE_SIMILARITY = 0.40
 #: Retrieved passages whose sentences the composer considers (before siblings).
 CANDIDATES = 5
+#: How far below the passage that brought it in a sibling passage ranks.
+SIBLING_OFFSET = 2
 #: A question with no SEND words this far from every passage is not about SEND at all.
 OFF_TOPIC_DENSE = 0.25
 
@@ -182,11 +186,20 @@ class Engine:
         timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items()})
         t = time.perf_counter()
         passages, verdict = self._myth_first(q, retrieval)
+        # A follow-up was searched with the conversation's subject; its sentences are chosen
+        # for what this question asks.
+        follow_up = bool(history) and retrieval.query != self.retriever.vocabulary.expand(q)
+        vector = self.retriever.embedder.embed_query(q) if follow_up else retrieval.vector
         composition = grounded.compose(q, retrieval.query, self._with_siblings(passages),
                                        self.retriever.idf, self.retriever.default_idf, verdict,
-                                       self.retriever.sentence_vectors, retrieval.vector)
-        supported = composition.citations and retrieval.best_dense >= MIN_DENSE and (
-            composition.coverage >= MIN_COVERAGE or retrieval.best_dense >= STRONG_DENSE
+                                       self.retriever.sentence_vectors, vector)
+        supported = (
+            composition.citations
+            and retrieval.best_dense >= MIN_DENSE
+            # A follow-up's own words ("and how long?") are far from any sentence; its
+            # retrieval, searched with the conversation's subject, is the test of cover.
+            and (follow_up or composition.similarity >= MIN_SENTENCE_SIMILARITY)
+            and (composition.coverage >= MIN_COVERAGE or retrieval.best_dense >= STRONG_DENSE)
         )
         if not supported:
             timings["compose"] = (time.perf_counter() - t) * 1000
@@ -214,13 +227,14 @@ class Engine:
             for c in self.retriever.doc_passages.get(p.chunk.doc_id, []):
                 if c.id not in have:
                     have.add(c.id)
-                    out.append(Passage(c, 0.0, p.rank + 2))
+                    out.append(Passage(c, 0.0, p.rank + SIBLING_OFFSET))
         return out
 
     def _myth_first(self, q: str, retrieval: Retrieval) -> tuple[list[Passage], str | None]:
         """A question repeating a myth leads with the opening of the note that corrects it."""
         found = grounded.myth_verdict(q, retrieval.passages, self.retriever.idf,
-                                      self.retriever.default_idf)
+                                      self.retriever.default_idf,
+                                      self.retriever.vocabulary.expand(q))
         if not found:
             return retrieval.passages, None
         passage, verdict = found

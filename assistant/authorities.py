@@ -68,3 +68,40 @@ def authorities_in(text: str) -> list[str]:
     for m in _INLINE.finditer(text):
         seen.setdefault(m.group("a").rstrip(".,;"), None)
     return list(seen)
+
+
+#: How people write a pinpoint: "s.66", "section 36(8)", "reg 18", "regulation 5(1)",
+#: "para 9.14", "CoP 9.14", or a bare Code paragraph number such as "9.14".
+_REFERENCE = re.compile(
+    r"\b(?P<kind>ss?\.|sections?|regs?\.?|regulations?|paras?\.?|paragraphs?|cop)\s*"
+    r"(?P<num>\d{1,3}(?:\.\d+)?)(?!\d)|"
+    r"\b(?P<para>\d{1,2}\.\d{1,3})\b(?!\s*(?:weeks?|days?|months?|years?|hours?|%))",
+    re.I,
+)
+_RANGE = re.compile(r"\bparas? (\d{1,2})\.(\d{1,3})\s*[-–]\s*(?:\d{1,2}\.)?(\d{1,3})\b")
+
+
+def references(text: str) -> set[tuple[str, str]]:
+    """The pinpoints a piece of text names, as ("s"|"reg"|"para", number) pairs.
+
+    "s.36(8)" and "section 36" both give ("s", "36"); "paras 6.96-6.99" gives each paragraph
+    of the range, so a question about para 6.97 finds the note that cites the range.
+    """
+    out: set[tuple[str, str]] = set()
+    for m in _REFERENCE.finditer(text):
+        if m.group("para"):
+            out.add(("para", m.group("para")))
+            continue
+        kind = m.group("kind").lower().rstrip(".")
+        num = m.group("num")
+        if kind.startswith("reg"):
+            out.add(("reg", num.split(".")[0]))
+        elif kind.startswith("s"):
+            out.add(("s", num.split(".")[0]))
+        elif "." in num:
+            out.add(("para", num))
+    for chapter, first, last in _RANGE.findall(text):
+        lo, hi = int(first), int(last)
+        if 0 <= hi - lo <= 50:
+            out.update(("para", f"{chapter}.{n}") for n in range(lo, hi + 1))
+    return out

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import bm25s
 import numpy as np
 
+from assistant.authorities import references
 from assistant.embeddings import Embedder
 from assistant.store import ChunkStore
 from assistant.text import terms
@@ -28,7 +29,7 @@ DENSE_K = 20
 LEXICAL_K = 20
 QUESTION_K = 8
 # Each ranked list's weight in the fusion: passages count most, question matches a little less.
-WEIGHTS = {"dense": 1.0, "lexical": 1.0, "q_dense": 0.8, "q_lexical": 0.6}
+WEIGHTS = {"dense": 1.0, "lexical": 1.0, "q_dense": 0.8, "q_lexical": 0.6, "reference": 1.0}
 
 _FOLLOW_UP = re.compile(
     r"^\s*(?:and|but|so|also|what about|how about|what if|then|ok(?:ay)?|right|and if)\b|"
@@ -84,6 +85,11 @@ class HybridRetriever:
         self.passages = passages
         self.questions = questions
         self.by_id = {c.id: c for c in passages}
+        # The pinpoints each passage cites ("reg 18", "para 9.14"), for questions that name one.
+        self.cites: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for c in passages:
+            for ref in references(" ".join(c.authorities) + " " + c.text):
+                self.cites[ref].append(c.id)
         self.doc_passages: dict[str, list[Chunk]] = defaultdict(list)
         for c in passages:
             self.doc_passages[c.doc_id].append(c)
@@ -122,8 +128,11 @@ class HybridRetriever:
     ) -> Retrieval:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        query = self.vocabulary.expand(follow_up_query(question, history))
-        vector = self.embedder.embed_query(query)
+        searched = follow_up_query(question, history)
+        # The embedding model knows synonyms itself; the vocabulary's expansions are for the
+        # lexical search, which does not.
+        query = self.vocabulary.expand(searched)
+        vector = self.embedder.embed_query(searched)
         t1 = time.perf_counter()
         timings["embed"] = (t1 - t0) * 1000
         if not self.passages:
@@ -180,6 +189,13 @@ class HybridRetriever:
             target = best_passage_of(c.doc_id)
             if target:
                 scores[target] += WEIGHTS["q_lexical"] / (RRF_K + rank)
+
+        # Helpline staff name the law ("reg 18 deadlines", "CoP 9.14"): passages citing it rank
+        # as one more list, best meaning-match first.
+        cited = {cid for ref in references(question) for cid in self.cites.get(ref, [])}
+        by_meaning = sorted(cited, key=lambda cid: -dense_sim.get(cid, -1.0))
+        for rank, cid in enumerate(by_meaning, 1):
+            scores[cid] += WEIGHTS["reference"] / (RRF_K + rank)
 
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         out: list[Passage] = []

@@ -2,7 +2,15 @@ import re
 
 import pytest
 
-from assistant.compose import DISCLAIMER, compose, is_yes_no, myth_verdict, polarity
+from assistant.authorities import references
+from assistant.compose import (
+    DISCLAIMER,
+    compose,
+    is_yes_no,
+    myth_verdict,
+    polarity,
+    with_list,
+)
 from tests.assistant.helpers import passage
 
 SIX_WEEKS = passage(
@@ -107,3 +115,87 @@ def test_a_hedged_sentence_settles_nothing() -> None:
     assert polarity("Is the National Award still the SENCO qualification?",
                     "The National Award still counts only if the course began before 2024.") \
         is None
+
+
+def test_a_plain_question_repeats_a_myth_only_when_put_the_same_way_round() -> None:
+    myth = passage("No. A school does not need to agree.", 1, "myth-agree",
+                   myth="The school must agree before a parent can request an assessment.")
+    same = myth_verdict("Does the school have to agree before I can request an assessment?",
+                        [myth], {}, 1.0)
+    reversed_ = myth_verdict("Can I request an assessment if the school does not agree?",
+                             [myth], {}, 1.0)
+    assert same is not None and same[1] == "No."
+    assert reversed_ is None
+
+
+def test_the_best_matching_myth_is_chosen_not_the_first() -> None:
+    near = passage("No.", 1, "myth-plan", myth="Without a plan a school gives no extra help.")
+    exact = passage("No.", 2, "myth-agree",
+                    myth="The school must agree before a parent can ask for an assessment.")
+    found = myth_verdict("The SENCO says the school must agree before we ask for an "
+                         "assessment, is that true?", [near, exact], {}, 1.0)
+    assert found is not None and found[0].chunk.doc_id == "myth-agree"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        # a choice is not answered Yes
+        ("Do the 20 weeks run from the request or from the decision to assess?",
+         "The 20 weeks run from the request for an assessment."),
+        # a sentence that shares a word or two does not answer the question Yes
+        ("Is there a statutory cap on repeat requests for an assessment?",
+         "A request for an assessment can come from a parent or the school."),
+        # a list item without its lead-in is a fragment, not an answer
+        ("Can the council refuse a school that is unsuitable?",
+         "the school is unsuitable for the child's age or needs;"),
+    ],
+)
+def test_yes_needs_a_plain_question_and_a_sentence_that_restates_it(
+    question: str, sentence: str
+) -> None:
+    assert polarity(question, sentence) is None
+
+
+LIST = ("The council must name the school unless one of three grounds applies (Children and "
+        "Families Act 2014, s.39):\n- the school is unsuitable for the child;\n- attending "
+        "would harm the education of others;\n- attending would waste resources.\n\n"
+        "A full school is not one of the grounds.")
+
+
+def test_a_list_is_shown_whole_with_the_sentence_that_introduces_it() -> None:
+    lead = "The council must name the school unless one of three grounds applies " \
+           "(Children and Families Act 2014, s.39):"
+    whole = with_list(lead, LIST)
+    assert whole.startswith(lead)
+    assert whole.endswith("attending would waste resources.")
+    assert "unsuitable" in whole and "education of others" in whole
+    # an item alone brings its lead-in and the rest of the list
+    assert with_list("attending would harm the education of others;", LIST) == whole
+    # an ordinary sentence is left alone
+    assert with_list("A full school is not one of the grounds.", LIST) == \
+        "A full school is not one of the grounds."
+
+
+def test_composed_answer_never_ends_on_a_dangling_colon() -> None:
+    p = passage(LIST, 1, "naming", ("Children and Families Act 2014, s.39",))
+    c = compose("On what grounds can the council refuse to name a school?", "", [p], {}, 1.0)
+    assert ":" not in c.text.split(" [")[0][-2:]
+    assert "waste resources" in c.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("s.66 best endeavours", {("s", "66")}),
+        ("section 36(8) threshold", {("s", "36")}),
+        ("reg 18 deadlines", {("reg", "18")}),
+        ("CoP 9.14: what does the LA weigh?", {("para", "9.14")}),
+        ("SEND Regulations 2014, reg 5(1)", {("reg", "5")}),
+        ("SEND Code of Practice 2015, paras 6.96-6.98",
+         {("para", "6.96"), ("para", "6.97"), ("para", "6.98")}),
+        ("my child's 6 weeks ran out after 6.5 weeks", set()),
+    ],
+)
+def test_references_named_in_text(text: str, expected: set[tuple[str, str]]) -> None:
+    assert references(text) == expected

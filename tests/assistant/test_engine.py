@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from assistant.compose import DISCLAIMER
+from assistant.text import sentences
 
 pytestmark = pytest.mark.slow
 
@@ -41,12 +42,13 @@ def test_answers_are_grounded_and_cited(engine: Any, question: str) -> None:
     assert a.kind == "answer"
     assert a.citations and a.text.count(DISCLAIMER) == 1
     assert_citations_intact(a)
-    # Every sentence of the answer body is quoted from a cited passage.
+    # Every sentence of the answer body is quoted from a cited passage (a list with the
+    # sentence that introduces it, its items run together in the passage's order).
     body = a.text.replace(DISCLAIMER, "")
     for sentence in re.split(r"\s*\[\d+\]\s*", body):
         sentence = re.sub(r"^(Yes|No)\. ", "", sentence.strip())
         if sentence:
-            assert any(sentence in c.quote for c in a.citations), sentence
+            assert any(sentence in " ".join(sentences(c.quote)) for c in a.citations), sentence
 
 
 def test_the_six_week_decision(engine: Any) -> None:
@@ -173,3 +175,17 @@ def test_question_text_is_not_logged(engine: Any, caplog: pytest.LogCaptureFixtu
     engine.answer("My son Zebedee-Quark has dyslexia, what is SEN support?")
     assert "Zebedee" not in caplog.text
     assert "answered kind=" in caplog.text
+
+
+def test_a_named_provision_finds_the_note_that_cites_it(engine: Any) -> None:
+    r = engine.retrieve("CoP 9.14 - what should the LA weigh?")
+    top = r.passages[0].chunk
+    assert any("9.14" in a for a in top.authorities) or "9.14" in top.text
+
+
+def test_a_list_answer_carries_every_item(engine: Any) -> None:
+    a = engine.answer("On what grounds can the council refuse to name the school I asked for?")
+    assert a.kind == "answer"
+    assert re.search(r"unsuitable", a.text)
+    assert re.search(r"efficient education of others", a.text)
+    assert re.search(r"efficient use of resources", a.text)
