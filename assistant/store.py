@@ -161,7 +161,9 @@ class ChunkStore:
         return self._active_cache[1]
 
     def where(self) -> str:
-        settings = getattr(self.client, "_settings", None)
+        # chromadb's clients expose their settings through `get_settings()`.
+        get_settings = getattr(self.client, "get_settings", None)
+        settings = get_settings() if callable(get_settings) else None
         host = getattr(settings, "chroma_server_host", None) if settings else None
         path = getattr(settings, "persist_directory", None) if settings else None
         return f"the Chroma server {host}" if host else f"{path or 'the index folder'}"
@@ -226,7 +228,8 @@ class ChunkStore:
     def begin(self, info: IndexInfo) -> Generation:
         """A fresh, empty collection for the next complete generation."""
         self.drop_orphans()
-        name = f"{self.name}{GENERATION_MARK}{int(time.time())}_{uuid.uuid4().hex[:8]}"
+        # Names sort by creation time, so the clock part must tell apart two runs in a second.
+        name = f"{self.name}{GENERATION_MARK}{time.time_ns()}_{uuid.uuid4().hex[:8]}"
         coll = self.client.create_collection(
             name,
             embedding_function=None,

@@ -29,10 +29,14 @@ _JUNK_LINE = re.compile(
 # Paragraphs that are furniture wherever they appear.
 _JUNK_PARAGRAPH = re.compile(
     r"lorem ipsum|we use (?:some )?(?:essential )?cookies|this (?:web)?site uses cookies|"
-    r"cookies (?:on|to make) this (?:site|website)|"
+    r"cookies (?:on|to make) this (?:site|website)|opens (?:in )?a new (?:window|tab)",
+    re.I,
+)
+# Paragraphs that are furniture and open a subscription or sales block.
+_BLOCK_START = re.compile(
     r"subscribe (?:to|for)\b|sign up (?:to|for) (?:our|the)\b.*newsletter|newsletters?\b.*sign up|"
     r"(?:our|the) (?:most recent|latest) newsletter|educational insight in your inbox|"
-    r"try before you buy|opens (?:in )?a new (?:window|tab)",
+    r"try before you buy",
     re.I,
 )
 # Lines that belong to a subscription or sales block once one has started.
@@ -71,9 +75,11 @@ def clean_text(text: str, markup: bool = True) -> str:
         if not kept:
             continue
         joined = "\n".join(kept)
-        if _JUNK_PARAGRAPH.search(joined):
+        if _BLOCK_START.search(joined):
             in_block = True
             continue
+        if _JUNK_PARAGRAPH.search(joined):
+            continue  # a cookie notice or placeholder opens no block: what follows is content
         if in_block:
             # Inside a subscription block, short lines and ticked bullets are more of it;
             # a heading or a real paragraph ends it.

@@ -89,6 +89,11 @@ def load_all(paths: Sequence[Path], summary: Summary) -> list[Document]:
             doc.text = clean_text(doc.text, markup=doc.format in {"markdown", "html", "docx"})
             if not doc.text.strip():
                 raise DocumentError("nothing is left after removing page furniture")
+            if not clean_text(doc.title).strip():
+                # A scraped page's first line is often furniture ("Skip to main content");
+                # it must not become the title every chunk is cited and embedded with.
+                first = next(ln for ln in doc.text.splitlines() if ln.strip())
+                doc.title = first.lstrip("#").strip()[:120]
         except DocumentError as exc:
             log.warning("skipped %s: %s", f, exc)
             summary.skipped.append(Skipped(str(f), str(exc)))

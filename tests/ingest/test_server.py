@@ -1,0 +1,110 @@
+"""Ingest into a real Chroma server (`chroma run`) through the HTTP client, then query it back:
+the set-up several processes use to share one index."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import StoreUnavailableError
+from assistant.settings import Settings
+from assistant.store import ChunkStore, IndexInfo
+from ingest.pipeline import run_ingest
+from tests.conftest import FakeEmbedder
+from tests.ingest.helpers import copy_notes, expected_ids, stored_ids
+
+pytestmark = pytest.mark.slow
+
+CHROMA = Path(sys.executable).with_name("chroma")
+GUARD_SECONDS = 60  # only so a server that never comes up cannot hang the run
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def heartbeat(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as r:
+            return "heartbeat" in next(iter(json.loads(r.read())))
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    binary = CHROMA if CHROMA.exists() else shutil.which("chroma")
+    if not binary:
+        pytest.skip(f"the chroma server binary is not installed (looked for {CHROMA})")
+    port = free_port()
+    log = open(tmp_path / "chroma.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(binary), "run", "--host", "127.0.0.1", "--port", str(port),
+         "--path", str(tmp_path / "server-data")],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + GUARD_SECONDS
+        while not heartbeat(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("chroma run did not come up:\n"
+                            + (tmp_path / "chroma.log").read_text(errors="replace")[-2000:])
+            time.sleep(0.1)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_ingest_into_a_chroma_server_and_query_it_back(
+    chroma_server: int, tmp_path: Path
+) -> None:
+    corpus = copy_notes(tmp_path / "corpus", ["local-offer", "tribunal-appeals", "senco-role"])
+    settings = Settings(
+        index_dir=tmp_path / "unused-local-index",
+        chroma_host="127.0.0.1",
+        chroma_port=chroma_server,
+        embedding_model_id=FakeEmbedder.model_id,
+    )
+    embedder = FakeEmbedder()
+    summary = run_ingest([corpus], settings, ChunkStore.open(settings), lambda: embedder)
+    assert summary.written and sorted(summary.added) == ["local-offer", "senco-role",
+                                                          "tribunal-appeals"]
+
+    # A second client, as another process would open it.
+    store = ChunkStore.open(settings)
+    assert "127.0.0.1" in store.where()
+    assert stored_ids(store) == expected_ids([corpus], settings.chunk_tokens)
+    store.require(IndexInfo(FakeEmbedder.model_id, FakeEmbedder.dim, settings.chunk_tokens))
+    [(best, score)] = store.query(
+        embedder.embed_query("appeal to the tribunal within 2 months of the decision letter"),
+        k=1)
+    assert best.doc_id == "tribunal-appeals" and best.kind == "passage" and score > 0.3
+    assert not (tmp_path / "unused-local-index").exists()  # nothing went to an embedded index
+
+    # Incremental against the server too: nothing changed, nothing embedded.
+    again = FakeEmbedder()
+    assert not run_ingest([corpus], settings, store, lambda: again).written
+    assert again.texts_embedded == 0
+
+
+def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=free_port())
+    with pytest.raises(StoreUnavailableError, match="Cannot reach the Chroma server"):
+        ChunkStore.open(settings)
