@@ -64,6 +64,12 @@ class Settings:
             raise ConfigError("SEND_LLM_MODEL must name a model when SEND_LLM_PROVIDER is set.")
         if self.max_question_chars < 10:
             raise ConfigError("SEND_MAX_QUESTION_CHARS must be at least 10.")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"SEND_PORT must be between 1 and 65535; got {self.port}.")
+        if self.rate_limit_per_minute < 0:
+            raise ConfigError("SEND_RATE_LIMIT_PER_MINUTE must be 0 (no limit) or more.")
+        if self.max_concurrent_answers < 1:
+            raise ConfigError("SEND_MAX_CONCURRENT must be at least 1.")
 
     @property
     def model_path(self) -> str:

@@ -3,6 +3,6 @@
 from collections.abc import Callable
 from typing import Any
 
-from assistant.commands import ask
+from assistant.commands import ask, serve
 
-COMMANDS: list[Callable[[Any], None]] = [ask.register]
+COMMANDS: list[Callable[[Any], None]] = [ask.register, serve.register]

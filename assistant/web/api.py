@@ -1,0 +1,156 @@
+"""The JSON API: `POST /api/ask`, `POST /api/search` and `GET /healthz`.
+
+Engine calls are CPU-bound, so they run in the thread pool and the event loop stays free.
+Errors are `{"error": message}`; `app.py` maps the exceptions raised here to status codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from assistant.errors import QuestionError
+from assistant.web.service import AnswerEngine, WebService, passage_dict, sources, topics
+
+#: Turns of conversation history accepted (the engine reads the last few).
+MAX_TURNS = 20
+#: Longest accepted turn of history (answers run longer than questions).
+MAX_TURN_CHARS = 20_000
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+
+class Turn(Strict):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=MAX_TURN_CHARS)
+
+
+class AskRequest(Strict):
+    question: str = Field(description="The question, in words (at most SEND_MAX_QUESTION_CHARS).")
+    history: list[Turn] = Field(default_factory=list, max_length=MAX_TURNS,
+                                description="Earlier turns of the conversation, oldest first.")
+    include_passages: bool = Field(False, description="Also return the retrieved passages.")
+
+
+class SearchRequest(Strict):
+    query: str
+    k: int = Field(8, ge=1, le=50, description="How many passages to return.")
+    topic: str | None = Field(None, description="Only passages tagged with this topic.")
+    doc_id: str | None = Field(None, description="Only passages from this source document.")
+
+
+class CitationOut(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    authorities: list[str]
+    url: str
+    quote: str
+
+
+class SignpostOut(BaseModel):
+    id: str
+    name: str
+    purpose: str
+    contact: str
+    url: str
+
+
+class PassageOut(BaseModel):
+    rank: int
+    score: float
+    id: str
+    doc_id: str
+    title: str
+    section: str
+    authorities: list[str]
+    url: str
+    text: str
+
+
+class AnswerOut(BaseModel):
+    kind: Literal["answer", "not_found", "out_of_scope", "safeguarding"]
+    text: str
+    citations: list[CitationOut]
+    signposts: list[SignpostOut]
+    timings_ms: dict[str, float]
+    tool: str | None = None
+    passages: list[PassageOut] | None = None
+
+
+class SearchOut(BaseModel):
+    passages: list[PassageOut]
+
+
+class HealthOut(BaseModel):
+    ready: bool
+    status: Literal["ready", "loading", "unavailable"]
+    chunks: int = Field(description="Passages in the index.")
+    documents: int
+    model: str = Field(description="The embedding model the index was built with.")
+    error: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Unusable input (empty, too long, not JSON)"},
+    413: {"model": ErrorOut, "description": "Request body too large"},
+    422: {"model": ErrorOut, "description": "Missing fields or wrong types"},
+    429: {"model": ErrorOut, "description": "Rate limit reached; see Retry-After"},
+    500: {"model": ErrorOut, "description": "Unexpected error (no details are given)"},
+    503: {"model": ErrorOut, "description": "Busy, starting up, or no index; see Retry-After"},
+}
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def api_router(service: WebService) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/api/ask", response_model=None, responses={200: {"model": AnswerOut}, **ERRORS},
+                 summary="Answer a question, with numbered citations and signposts")
+    async def ask(body: AskRequest, request: Request) -> JSONResponse:
+        question = service.clean_question(body.question)
+        history = [t.model_dump() for t in body.history]
+        with service.slot(client_key(request)) as engine:
+            result = await run_in_threadpool(service.answer, engine, question, history)
+        return JSONResponse(result.to_dict(include_passages=body.include_passages))
+
+    @router.post("/api/search", response_model=None,
+                 responses={200: {"model": SearchOut}, **ERRORS},
+                 summary="Ranked passages for a query, optionally filtered")
+    async def search(body: SearchRequest, request: Request) -> JSONResponse:
+        query = service.clean_question(body.query)
+        with service.slot(client_key(request)) as engine:
+            _check_filters(engine, body)
+            found = await run_in_threadpool(service.search, engine, query, body.k, body.topic,
+                                            body.doc_id)
+        return JSONResponse({"passages": [passage_dict(p) for p in found]})
+
+    @router.get("/healthz", response_model=None,
+                responses={200: {"model": HealthOut}, 503: {"model": HealthOut}},
+                summary="Index size, model id and whether the assistant is ready")
+    async def healthz() -> JSONResponse:
+        health = service.provider.health()
+        return JSONResponse(health, status_code=200 if health["ready"] else 503)
+
+    return router
+
+
+def _check_filters(engine: AnswerEngine, body: SearchRequest) -> None:
+    if body.topic and body.topic not in topics(engine):
+        raise QuestionError("There is no such topic. Topics: " + ", ".join(topics(engine)) + ".")
+    if body.doc_id and body.doc_id not in {d for _, d in sources(engine)}:
+        raise QuestionError("There is no source document with that doc_id.")
