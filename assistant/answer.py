@@ -185,10 +185,11 @@ class Engine:
         retrieval = self.retriever.search(q, history)
         timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items()})
         t = time.perf_counter()
-        passages, verdict = self._myth_first(q, retrieval)
+        expanded = self.retriever.vocabulary.expand(q)
+        passages, verdict = self._myth_first(q, expanded, retrieval)
         # A follow-up was searched with the conversation's subject; its sentences are chosen
         # for what this question asks.
-        follow_up = bool(history) and retrieval.query != self.retriever.vocabulary.expand(q)
+        follow_up = bool(history) and retrieval.query != expanded
         vector = self.retriever.embedder.embed_query(q) if follow_up else retrieval.vector
         composition = grounded.compose(q, retrieval.query, self._with_siblings(passages),
                                        self.retriever.idf, self.retriever.default_idf, verdict,
@@ -230,11 +231,11 @@ class Engine:
                     out.append(Passage(c, 0.0, p.rank + SIBLING_OFFSET))
         return out
 
-    def _myth_first(self, q: str, retrieval: Retrieval) -> tuple[list[Passage], str | None]:
+    def _myth_first(self, q: str, expanded: str, retrieval: Retrieval
+                    ) -> tuple[list[Passage], str | None]:
         """A question repeating a myth leads with the opening of the note that corrects it."""
         found = grounded.myth_verdict(q, retrieval.passages, self.retriever.idf,
-                                      self.retriever.default_idf,
-                                      self.retriever.vocabulary.expand(q))
+                                      self.retriever.default_idf, expanded)
         if not found:
             return retrieval.passages, None
         passage, verdict = found

@@ -311,7 +311,8 @@ def compose(
     """
     scored = score_sentences(question, context, passages, idf, default_idf, vectors,
                              query_vector)
-    chosen = select(scored, _weights(question, idf, default_idf))
+    weights = _weights(question, idf, default_idf)
+    chosen = select(scored, weights)
     if not chosen:
         return Composition("", [], 0.0, 0.0)
     sims = [s.similarity for s in scored if s.similarity is not None]
@@ -342,7 +343,6 @@ def compose(
     lead = verdict or (polarity(question, chosen[0].sentence) if is_yes_no(question) else None)
     body = " ".join(parts)
     text = f"{lead} {body}" if lead else body
-    weights = _weights(question, idf, default_idf)
     covered = set().union(*(s.overlap for s in chosen)) & set(weights)
     coverage = sum(weights[t] for t in covered) / (sum(weights.values()) or 1.0)
     return Composition(f"{text}\n\n{DISCLAIMER}", citations, coverage,

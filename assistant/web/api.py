@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from assistant.errors import QuestionError
+from assistant.types import AnswerKind, Citation, Signpost
 from assistant.web.service import AnswerEngine, WebService, passage_dict, sources, topics
 
 #: Turns of conversation history accepted (the engine reads the last few).
@@ -45,24 +46,6 @@ class SearchRequest(Strict):
     doc_id: str | None = Field(None, description="Only passages from this source document.")
 
 
-class CitationOut(BaseModel):
-    n: int
-    doc_id: str
-    title: str
-    section: str
-    authorities: list[str]
-    url: str
-    quote: str
-
-
-class SignpostOut(BaseModel):
-    id: str
-    name: str
-    purpose: str
-    contact: str
-    url: str
-
-
 class PassageOut(BaseModel):
     rank: int
     score: float
@@ -76,10 +59,11 @@ class PassageOut(BaseModel):
 
 
 class AnswerOut(BaseModel):
-    kind: Literal["answer", "not_found", "out_of_scope", "safeguarding"]
+    kind: AnswerKind
     text: str
-    citations: list[CitationOut]
-    signposts: list[SignpostOut]
+    # The engine's own dataclasses: the schema follows them, with no copy to keep in step.
+    citations: list[Citation]
+    signposts: list[Signpost]
     timings_ms: dict[str, float]
     tool: str | None = None
     passages: list[PassageOut] | None = None

@@ -12,19 +12,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from assistant.answer import Engine, History, stream_text
-from assistant.retrieve import Retrieval
+from assistant.answer import Engine, History
 from assistant.settings import Settings
 from assistant.types import Answer
 from assistant.web.app import build_app
 
 
-class BlockingEngine:
-    """The real engine's interface; `answer` waits until the test releases it."""
+class BlockingEngine(Engine):
+    """The real engine; `answer` waits until the test releases it."""
 
     def __init__(self, real: Engine) -> None:
-        self.settings = real.settings
-        self.retriever = real.retriever
+        super().__init__(real.settings, real.retriever, real.signposts, real.composer)
         self.started = threading.Event()
         self.release = threading.Event()
 
@@ -32,16 +30,6 @@ class BlockingEngine:
         self.started.set()
         self.release.wait(timeout=30)
         return Answer("not_found", "Released.")
-
-    def answer_stream(self, question: object, history: History | None = None
-                      ) -> Iterator[str | Answer]:
-        result = self.answer(question, history)
-        yield from stream_text(result)
-        yield result
-
-    def retrieve(self, question: str, history: History | None = None, k: int = 8,
-                 topic: str | None = None) -> Retrieval:
-        return self.retriever.search(question, history, k=k, topic=topic)
 
 
 @pytest.fixture
