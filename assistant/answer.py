@@ -10,13 +10,17 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from assistant import compose as grounded
+from assistant import tools
+from assistant.deadlines import DeadlineError
 from assistant.embeddings import Embedder, load_embedder
 from assistant.errors import QuestionError
 from assistant.gates import SYSTEMS, GateResult, assess, check_question
+from assistant.letters import LetterTemplate, load_letters
 from assistant.retrieve import HybridRetriever, Retrieval
 from assistant.settings import Settings
 from assistant.signposts import Signposts, load_signposts
@@ -54,11 +58,15 @@ class Engine:
         retriever: HybridRetriever,
         signposts: Signposts,
         composer: Any = None,
+        letters: Mapping[str, LetterTemplate] | None = None,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.signposts = signposts
         self.composer = composer  # an optional LLM composer (assistant.llm.LLMComposer)
+        self.letters = load_letters() if letters is None else letters
+        self.today = today  # the deadline calculator's "today" (fixed in tests)
 
     @classmethod
     def from_settings(
@@ -180,8 +188,30 @@ class Engine:
         q = gate.cleaned
         prefix, crisis = ("", []) if not gate.safeguarding else self._safeguarding_text(gate)
         if gate.hostile and len(q.split()) < 3:
-            result = self._not_found(steering=True)
-            return self._with_safeguarding(result, prefix, crisis) if prefix else result
+            steered = self._not_found(steering=True)
+            return self._with_safeguarding(steered, prefix, crisis) if prefix else steered
+        today = self.today()
+        kind = tools.deadline_kind(q, history, today)
+        note = ""
+        result: Answer | None
+        try:
+            result = self._deadline(kind, q, history, today) if kind else None
+        except DeadlineError as exc:  # a date that cannot be (31 April): say so, answer anyway
+            result, note = None, str(exc)
+        if result is None:
+            result = self._retrieved(gate, history, mentions, timings)
+            if result is None:  # nothing in the guidance: off topic altogether
+                return self._off_topic()
+            if kind and result.kind == "answer":
+                result.text = _before_disclaimer(result.text, note or tools.offer(kind))
+            if not prefix:
+                result = self._with_letter(result, q, history, today)
+        return self._with_safeguarding(result, prefix, crisis) if prefix else result
+
+    def _retrieved(self, gate: GateResult, history: History, mentions: int,
+                   timings: dict[str, float]) -> Answer | None:
+        """The answer composed from retrieved passages; not found, or None when off topic."""
+        q = gate.cleaned
         retrieval = self.retriever.search(q, history)
         timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items()})
         t = time.perf_counter()
@@ -202,19 +232,47 @@ class Engine:
             and (follow_up or composition.similarity >= MIN_SENTENCE_SIMILARITY)
             and (composition.coverage >= MIN_COVERAGE or retrieval.best_dense >= STRONG_DENSE)
         )
+        timings["compose"] = (time.perf_counter() - t) * 1000
         if not supported:
-            timings["compose"] = (time.perf_counter() - t) * 1000
-            if not prefix and not gate.hostile and mentions == 0 \
+            if not gate.safeguarding and not gate.hostile and mentions == 0 \
                     and retrieval.best_dense < OFF_TOPIC_DENSE and not history:
-                return self._off_topic()
-            result = self._not_found(steering=gate.hostile)
-            return self._with_safeguarding(result, prefix, crisis) if prefix else result
+                return None
+            return self._not_found(steering=gate.hostile)
         result = Answer("answer", composition.text, composition.citations,
                         self._answer_signposts(retrieval), passages=retrieval.passages)
-        if self.composer is not None and not prefix:
+        if self.composer is not None and not gate.safeguarding:
             result = self.composer.compose(q, retrieval.passages, fallback=result)
-        timings["compose"] = (time.perf_counter() - t) * 1000
-        return self._with_safeguarding(result, prefix, crisis) if prefix else result
+            timings["compose"] = (time.perf_counter() - t) * 1000
+        return result
+
+    # -- the deterministic tools ------------------------------------------------------------
+
+    def _deadline(self, kind: str, q: str, history: History, today: date) -> Answer | None:
+        """The statutory dates, when the question or the conversation gives a start date."""
+        start, certificate = tools.find_start(q, history, today)
+        if start is None:
+            return None
+        reply = tools.deadline_reply(kind, start, today, self.retriever.doc_passages,
+                                     certificate)
+        ids = ["sendiass", *(["ipsea", "send-tribunal"] if kind == "appeal" else [])]
+        return Answer("answer", f"{reply.text}\n\n{grounded.DISCLAIMER}", reply.citations,
+                      self.signposts.get(*ids), tool="deadline", deadlines=reply.deadlines)
+
+    def _with_letter(self, result: Answer, q: str, history: History, today: date) -> Answer:
+        """The answer, offering the model letter the question asks for (if it asks for one)."""
+        letter = tools.letter_for(q, history, today, self.letters)
+        if letter is None:
+            return result
+        if result.kind != "answer":  # the guidance said nothing more: the letter is the answer
+            result = Answer("answer", grounded.DISCLAIMER, [],
+                            self.signposts.for_kind("not_found"))
+        cited = next((c for c in result.citations if c.doc_id == letter.template.doc_id), None)
+        n = cited.n if cited else len(result.citations) + 1
+        citations = result.citations if cited else [
+            *result.citations, tools.letter_citation(n, letter, self.retriever.doc_passages)]
+        text = _before_disclaimer(result.text, tools.letter_line(letter, n))
+        return Answer("answer", text, citations, result.signposts, result.timings_ms,
+                      result.passages, tool="letter", letter=letter)
 
     def _with_siblings(self, passages: list[Passage], docs: int = 2) -> list[Passage]:
         """The retrieved passages, then the other passages of the best notes.
@@ -252,6 +310,14 @@ class Engine:
         return Answer("safeguarding", prefix + body, result.citations,
                       crisis + [s for s in result.signposts if s not in crisis],
                       passages=result.passages)
+
+
+def _before_disclaimer(text: str, extra: str) -> str:
+    """The answer text with a paragraph added before its closing not-legal-advice line."""
+    head, sep, tail = text.rpartition(grounded.DISCLAIMER)
+    if not sep:
+        return f"{text}\n\n{extra}"
+    return f"{head.rstrip()}\n\n{extra}\n\n{sep}{tail}"
 
 
 def stream_text(result: Answer, words_per_piece: int = 4) -> Iterator[str]:

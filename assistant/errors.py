@@ -38,3 +38,12 @@ class DocumentError(SendAssistantError):
 
 class QuestionError(SendAssistantError):
     """A question cannot be answered as typed (empty, too long). The message is shown to users."""
+
+
+class DeadlineError(SendAssistantError):
+    """A deadline cannot be worked out as asked: an unknown kind, or a date that cannot be read
+    or does not exist. The message names the text and says what to type instead."""
+
+
+class LetterError(SendAssistantError):
+    """A model letter template is missing or malformed; the message names the file and field."""

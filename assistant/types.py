@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from assistant.deadlines import Deadline
+    from assistant.letters import Letter
 
 AnswerKind = Literal["answer", "not_found", "out_of_scope", "safeguarding"]
 ANSWER_KINDS: tuple[str, ...] = ("answer", "not_found", "out_of_scope", "safeguarding")
@@ -118,7 +122,10 @@ class Answer:
     signposts: list[Signpost] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     passages: list[Passage] = field(default_factory=list, repr=False)
+    #: Which deterministic tool made or added to the answer: "deadline" or "letter".
     tool: str | None = None
+    deadlines: list[Deadline] = field(default_factory=list, repr=False)
+    letter: Letter | None = field(default=None, repr=False)
 
     def to_dict(self, include_passages: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -130,6 +137,10 @@ class Answer:
         }
         if self.tool:
             out["tool"] = self.tool
+        if self.deadlines:
+            out["deadlines"] = [d.to_dict() for d in self.deadlines]
+        if self.letter is not None:
+            out["letter"] = self.letter.to_dict()
         if include_passages:
             out["passages"] = [
                 {

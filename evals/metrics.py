@@ -10,7 +10,8 @@ Definitions used throughout:
 - Retrieval rank: the 1-based rank of the first retrieved passage (among the first
   `RANK_CUTOFF` = 10) whose title or any authority matches ANY of the case's `cites` regexes;
   `None` when none does. hit@5 is `rank is not None and rank <= 5`; reciprocal rank is `1/rank`,
-  or 0 when `rank` is `None`. Both are averaged over the cases that have `cites` only.
+  or 0 when `rank` is `None`. Both are averaged over the cases that have `cites` only, leaving
+  out replies the deadline calculator made (`tool: deadline`), which retrieve nothing.
 - Latency percentiles use the nearest-rank method: with the n latencies sorted ascending, the
   p-th percentile is the value at 1-based position ceil(p/100 * n) (position 1 when that is 0).
   It always returns an observed value, never an interpolated one.
@@ -52,6 +53,8 @@ class CaseResult:
     cites_ok: int = 0
     outcome_ok: bool = True
     rank: int | None = None
+    #: False when no retrieval made the reply (the deadline calculator worked it out).
+    retrieved: bool = True
 
     @property
     def expected_outcome(self) -> str:
@@ -92,6 +95,7 @@ class CaseResult:
             cites_ok=int(data.get("cites_ok", 0)),
             outcome_ok=bool(data.get("outcome_ok", True)),
             rank=None if data.get("rank") is None else int(data["rank"]),
+            retrieved=bool(data.get("retrieved", True)),
         )
 
 
@@ -151,6 +155,7 @@ def check_case(
         cites_ok=cites_ok,
         outcome_ok=outcome_ok,
         rank=rank,
+        retrieved=answer.get("tool") != "deadline",
     )
 
 
@@ -202,7 +207,7 @@ def _summary(results: Sequence[CaseResult]) -> dict[str, Any]:
         row[r.kind] = row.get(r.kind, 0) + 1
     by_kind_total = Counter(r.expected_outcome for r in results)
     by_kind_ok = Counter(r.expected_outcome for r in results if r.outcome_ok)
-    ranked = [r for r in results if r.has_cites]
+    ranked = [r for r in results if r.has_cites and r.retrieved]
     latencies = [r.latency_ms for r in results]
     return {
         "cases": n,

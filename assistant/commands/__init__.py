@@ -3,6 +3,6 @@
 from collections.abc import Callable
 from typing import Any
 
-from assistant.commands import ask, serve
+from assistant.commands import ask, deadline, serve
 
-COMMANDS: list[Callable[[Any], None]] = [ask.register, serve.register]
+COMMANDS: list[Callable[[Any], None]] = [ask.register, deadline.register, serve.register]

@@ -28,6 +28,9 @@ def render(a: Answer) -> str:
             lines.append(f"[{c.n}] {c.title}" + (f" — {auth}" if auth else ""))
             if c.url:
                 lines.append(f"    {c.url}")
+    if a.letter is not None:
+        lines += ["", f"Model letter: {a.letter.template.title}", "-" * 40, a.letter.text,
+                  "-" * 40]
     if a.signposts:
         lines += ["", "Where to get help:"]
         lines += [f"- {s.name}: {s.contact}" + (f" ({s.url})" if s.url else "")

@@ -6,17 +6,22 @@ Errors are `{"error": message}`; `app.py` maps the exceptions raised here to sta
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from assistant import deadlines as dl
+from assistant import tools
 from assistant.errors import QuestionError
+from assistant.letters import fill, load_letters, to_docx
 from assistant.types import AnswerKind, Citation, Signpost
 from assistant.web.service import AnswerEngine, WebService, passage_dict, sources, topics
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: Turns of conversation history accepted (the engine reads the last few).
 MAX_TURNS = 20
 #: Longest accepted turn of history (answers run longer than questions).
@@ -46,6 +51,49 @@ class SearchRequest(Strict):
     doc_id: str | None = Field(None, description="Only passages from this source document.")
 
 
+class DeadlineRequest(Strict):
+    kind: str = Field(max_length=40, description="Which deadline: " + ", ".join(dl.RULES) + ".")
+    date: str = Field(max_length=60, description="The start date as people write it: "
+                      "'3 March 2026', '03/03/2026' (read the UK way), 'last Tuesday'.")
+    certificate: str | None = Field(None, max_length=60,
+                                    description="For an appeal: the mediation certificate's date.")
+    today: str | None = Field(None, max_length=60,
+                              description="Count as if today were this date (default: today).")
+
+
+class DeadlineOut(BaseModel):
+    kind: str
+    label: str
+    period: str
+    authority: str
+    doc_id: str
+    start: str
+    due: str = Field(description="ISO date.")
+    due_text: str
+    passed: bool
+    notes: list[str]
+    exceptions: str
+
+
+class DeadlinesOut(BaseModel):
+    deadlines: list[DeadlineOut] = Field(description="The one asked for, then those that follow.")
+    assumed: list[str] = Field(description="How the dates given were read.")
+
+
+class LetterRequest(Strict):
+    id: str = Field(max_length=60, description="Which letter (see GET /api/letters).")
+    question: str = Field("", max_length=2000, description="The user's words, to fill it from.")
+    history: list[Turn] = Field(default_factory=list, max_length=MAX_TURNS)
+    format: Literal["txt", "docx", "json"] = "txt"
+
+
+class LetterOut(BaseModel):
+    id: str
+    title: str
+    summary: str
+    authorities: list[str]
+
+
 class PassageOut(BaseModel):
     rank: int
     score: float
@@ -66,6 +114,8 @@ class AnswerOut(BaseModel):
     signposts: list[Signpost]
     timings_ms: dict[str, float]
     tool: str | None = None
+    deadlines: list[DeadlineOut] | None = None
+    letter: dict[str, Any] | None = None
     passages: list[PassageOut] | None = None
 
 
@@ -102,6 +152,7 @@ def client_key(request: Request) -> str:
 
 def api_router(service: WebService) -> APIRouter:
     router = APIRouter()
+    templates = load_letters()
 
     @router.post("/api/ask", response_model=None, responses={200: {"model": AnswerOut}, **ERRORS},
                  summary="Answer a question, with numbered citations and signposts")
@@ -122,6 +173,45 @@ def api_router(service: WebService) -> APIRouter:
             found = await run_in_threadpool(service.search, engine, query, body.k, body.topic,
                                             body.doc_id)
         return JSONResponse({"passages": [passage_dict(p) for p in found]})
+
+    @router.post("/api/deadline", response_model=None,
+                 responses={200: {"model": DeadlinesOut}, **ERRORS},
+                 summary="Statutory deadlines from a start date, each with the rule that sets it")
+    async def deadline(body: DeadlineRequest) -> JSONResponse:
+        today = dl.parse_date(body.today, date.today()).value if body.today else date.today()
+        start = dl.parse_date(body.date, today)
+        certificate = dl.parse_date(body.certificate, today) if body.certificate else None
+        found = tools.deadlines_from(body.kind, start.value, today,
+                                     certificate.value if certificate else None)
+        assumed = [p.assumed for p in (start, certificate) if p is not None and p.assumed]
+        return JSONResponse({"deadlines": [d.to_dict() for d in found], "assumed": assumed})
+
+    @router.get("/api/letters", response_model=None,
+                responses={200: {"model": list[LetterOut]}},
+                summary="The model letters on offer")
+    async def letters() -> JSONResponse:
+        return JSONResponse([{"id": t.id, "title": t.title, "summary": t.summary,
+                              "authorities": list(t.authorities)} for t in templates.values()])
+
+    @router.post("/api/letter", response_model=None,
+                 responses={200: {"content": {"text/plain": {}, DOCX: {}}}, **ERRORS},
+                 summary="A model letter, filled from the user's own words, as .txt or .docx")
+    async def letter(body: LetterRequest) -> Response:
+        template = templates.get(body.id)
+        if template is None:
+            raise QuestionError("There is no letter with that id. Letters: "
+                                + ", ".join(templates) + ".")
+        filled = fill(template, body.question, [t.model_dump() for t in body.history],
+                      date.today())
+        if body.format == "json":
+            return JSONResponse(filled.to_dict())
+        content, media = ((to_docx(filled), DOCX) if body.format == "docx"
+                          else (filled.text.encode("utf-8"), "text/plain; charset=utf-8"))
+        name = filled.filename(body.format)
+        # Built in memory and sent once: a letter may hold a child's name, so it is not kept.
+        return Response(content, media_type=media, headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store"})
 
     @router.get("/healthz", response_model=None,
                 responses={200: {"model": HealthOut}, 503: {"model": HealthOut}},

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from assistant.deadlines import DeadlineError
 from assistant.embeddings import Embedder
 from assistant.errors import QuestionError
 from assistant.settings import Settings
@@ -113,5 +114,6 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(QuestionError, on_question)
+    app.add_exception_handler(DeadlineError, on_question)
     app.add_exception_handler(LimitExceeded, on_limit)
     app.add_exception_handler(Unavailable, on_unavailable)

@@ -6,10 +6,14 @@ escaped; links are http(s) only.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from html import escape
 
+from assistant.letters import Letter, to_docx
 from assistant.types import Answer, Citation, Passage, Signpost
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 HELP_HEADINGS = {
     "safeguarding": "Get help now",
@@ -90,10 +94,41 @@ def help_html(answer: Answer | None) -> str:
             f'<ul class="signposts">{items}</ul></section>')
 
 
+def _data_url(media_type: str, content: bytes) -> str:
+    return f"data:{media_type};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def letter_html(letter: Letter | None) -> str:
+    """A model letter to read, copy or download (.txt, .docx).
+
+    The files are built here and travel inside the page as data: links, so the letter (which
+    may hold a child's name the parent typed) is never written to the server's disk.
+    """
+    if letter is None:
+        return ""
+    t = letter.template
+    txt = _data_url("text/plain;charset=utf-8", letter.text.encode("utf-8"))
+    docx = _data_url(DOCX_TYPE, to_docx(letter))
+    return (
+        '<section class="letter" aria-labelledby="letter-heading">'
+        f'<h2 id="letter-heading">A letter you can adapt</h2>'
+        f'<p class="letter-title"><strong>{escape(t.title)}</strong></p>'
+        '<p class="hint">Fill in the parts in [square brackets] and check every detail before '
+        "you send it. The letter is made for you now and is not saved.</p>"
+        '<details class="letter-preview"><summary>Read the letter</summary>'
+        f'<pre class="letter-text">{escape(letter.text)}</pre></details>'
+        '<p class="letter-downloads">'
+        f'<a class="download-btn" download="{escape(letter.filename("txt"))}" href="{txt}">'
+        "Download as text (.txt)</a> "
+        f'<a class="download-btn" download="{escape(letter.filename("docx"))}" href="{docx}">'
+        "Download for Word (.docx)</a></p></section>"
+    )
+
+
 def panel_html(answer: Answer | None) -> str:
     """The side panel: for an answer its sources come first; otherwise the help does."""
     if answer is not None and answer.kind == "answer":
-        return sources_html(answer) + help_html(answer)
+        return letter_html(answer.letter) + sources_html(answer) + help_html(answer)
     return help_html(answer) + sources_html(answer)
 
 

@@ -215,6 +215,23 @@ def test_no_cites_means_no_rank() -> None:
     assert r.rank is None and not r.has_cites
 
 
+def test_calculator_replies_are_left_out_of_retrieval_metrics() -> None:
+    case = make_case(cites=["wanted"])
+    retrieved = check_case(case, reply(citations=[citation("wanted")],
+                                       passages=[passage(1, "wanted")]))
+    calculated = {**reply(citations=[citation("wanted")]), "tool": "deadline"}
+    by_calculator = check_case(case, calculated)
+    # A letter is offered on top of a retrieved answer, so its retrieval still counts.
+    with_letter = check_case(case, {**reply(citations=[citation("wanted")]), "tool": "letter"})
+
+    assert by_calculator.passed and not by_calculator.retrieved
+    assert with_letter.retrieved
+    summary = summarise([retrieved, by_calculator, with_letter])
+    assert summary["retrieval_cases"] == 2
+    assert summary["hit_at_5"] == 0.5
+    assert CaseResult.from_dict(by_calculator.to_dict()) == by_calculator
+
+
 def test_case_result_dict_round_trip() -> None:
     r = check_case(make_case(tags=["t"], **DEADLINE), reply("20 weeks to decide", "not_found"))
 

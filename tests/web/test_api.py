@@ -264,3 +264,72 @@ def test_no_operation_takes_text_in_the_query_string(client: TestClient) -> None
         for op in operations.values():
             query = [p["name"] for p in op.get("parameters", []) if p["in"] == "query"]
             assert not query, f"{path} takes {query} in the query string"
+
+
+# -- deadlines and letters -------------------------------------------------------------------
+
+
+def test_deadline_works_out_the_dates_from_any_written_date(client: TestClient) -> None:
+    r = client.post("/api/deadline", json={"kind": "assess", "date": "03/04/2026",
+                                           "today": "1 April 2026"})
+    assert r.status_code == 200
+    body = r.json()
+    assert [d["kind"] for d in body["deadlines"]] == [
+        "assessment-decision", "plan-decision", "final-plan"]
+    first = body["deadlines"][0]
+    assert first["start"] == "2026-04-03" and first["due"] == "2026-05-15"
+    assert first["authority"] == "SEND Regulations 2014, reg 5(1)"
+    assert first["passed"] is False
+    assert any("UK way" in a for a in body["assumed"])
+
+
+def test_deadline_for_an_appeal_takes_the_later_of_letter_and_certificate(
+        client: TestClient) -> None:
+    r = client.post("/api/deadline", json={"kind": "appeal", "date": "1 October 2026",
+                                           "certificate": "20 November 2026",
+                                           "today": "2026-11-23"})
+    assert r.json()["deadlines"][0]["due"] == "2026-12-20"
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"kind": "whenever", "date": "3 March 2026"}, "whenever"),
+    ({"kind": "assess", "date": "31 April 2026"}, "31 April"),
+    ({"kind": "assess", "date": "soonish"}, "soonish"),
+])
+def test_deadline_bad_input_is_a_400_naming_it(client: TestClient, body: dict[str, str],
+                                                 named: str) -> None:
+    r = client.post("/api/deadline", json=body)
+    assert r.status_code == 400
+    assert named in only_error(r)
+
+
+def test_letters_are_listed_and_served_as_txt_docx_and_json(client: TestClient) -> None:
+    listed = client.get("/api/letters").json()
+    assert {t["id"] for t in listed} == {
+        "request-ehc-needs-assessment", "request-sen-support-meeting",
+        "request-reasons-in-writing", "formal-complaint-to-school",
+        "request-mediation-certificate"}
+    body = {"id": "request-ehc-needs-assessment", "question": "for my daughter Matilda"}
+    txt = client.post("/api/letter", json=body)
+    assert txt.status_code == 200 and txt.headers["content-type"].startswith("text/plain")
+    assert "Matilda" in txt.text and "section 36" in txt.text
+    disposition = txt.headers["content-disposition"]
+    assert "request-ehc-needs-assessment.txt" in disposition and "Matilda" not in disposition
+    assert txt.headers["cache-control"] == "no-store"
+    word = client.post("/api/letter", json={**body, "format": "docx"})
+    assert word.status_code == 200 and word.content[:2] == b"PK"
+    as_json = client.post("/api/letter", json={**body, "format": "json"}).json()
+    assert as_json["id"] == body["id"] and "Matilda" in as_json["text"]
+    unknown = client.post("/api/letter", json={"id": "nope"})
+    assert unknown.status_code == 400 and "request-ehc-needs-assessment" in only_error(unknown)
+
+
+def test_ask_returns_worked_out_dates_and_offered_letters(client: TestClient) -> None:
+    dated = client.post("/api/ask", json={
+        "question": "We asked the council for an EHC needs assessment on 3 March 2026. "
+                    "By when must they decide?"}).json()
+    assert dated["tool"] == "deadline" and "14 April 2026" in dated["text"]
+    assert dated["deadlines"][0]["due"] == "2026-04-14"
+    letter = client.post("/api/ask", json={
+        "question": "How do I make a formal complaint to the school?"}).json()
+    assert letter["tool"] == "letter" and letter["letter"]["id"] == "formal-complaint-to-school"

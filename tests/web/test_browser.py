@@ -179,3 +179,31 @@ def test_helpline_look_up_and_copy_a_citation(page: Any, live_server: LiveServer
     page.locator("#copy-status").get_by_text("Copied", exact=False).wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == label
     shot(page, "helpline-1280.png")
+
+
+def test_a_model_letter_downloads_as_text_and_word(browser: Any, live_server: LiveServer) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.goto(f"{live_server.url}/chat/")
+        box = page.get_by_label("Your question")
+        box.fill("Can you help me write a letter to the council asking for an EHC needs "
+                 "assessment for my son Barnaby?")
+        box.press("Enter")
+        letter = page.locator("section.letter")
+        letter.wait_for()
+        letter.get_by_text("Read the letter").click()
+        assert "Barnaby" in letter.locator(".letter-text").inner_text()
+        with page.expect_download() as txt:
+            letter.get_by_role("link", name="Download as text (.txt)").click()
+        assert txt.value.suggested_filename == "request-ehc-needs-assessment.txt"
+        text = Path(txt.value.path()).read_text(encoding="utf-8")
+        assert "Barnaby" in text and "section 36" in text
+        with page.expect_download() as word:
+            letter.get_by_role("link", name="Download for Word (.docx)").click()
+        assert word.value.suggested_filename == "request-ehc-needs-assessment.docx"
+        assert Path(word.value.path()).read_bytes()[:2] == b"PK"
+        shot(page, "letter-1280.png")
+    finally:
+        context.close()

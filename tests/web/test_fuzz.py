@@ -40,6 +40,11 @@ def api_schema(corpus_settings: Settings, engine: Engine) -> Any:
     ("POST", "/api/ask", GenerationMode.NEGATIVE),
     ("POST", "/api/search", GenerationMode.POSITIVE),
     ("POST", "/api/search", GenerationMode.NEGATIVE),
+    ("POST", "/api/deadline", GenerationMode.POSITIVE),
+    ("POST", "/api/deadline", GenerationMode.NEGATIVE),
+    ("POST", "/api/letter", GenerationMode.POSITIVE),
+    ("POST", "/api/letter", GenerationMode.NEGATIVE),
+    ("GET", "/api/letters", GenerationMode.POSITIVE),
     ("GET", "/healthz", GenerationMode.POSITIVE),
 ])
 def test_no_input_gives_a_server_error(api_schema: Any, method: str, path: str,

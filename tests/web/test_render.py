@@ -61,3 +61,38 @@ def test_helpline_passages_show_rank_score_authorities_and_a_copy_button() -> No
     assert "#1" in html and "score 1.0000" in html
     assert 'data-copy="SEND Regulations 2014, reg 5(1) — Title of six"' in html
     assert "No passages" in render.passages_html([])
+
+
+def test_a_letter_is_previewed_and_downloadable_without_touching_disk(tmp_path, monkeypatch
+                                                                     ) -> None:
+    import base64
+    import io
+    import re
+    from datetime import date
+
+    import docx
+
+    from assistant.letters import fill, load_letters
+
+    monkeypatch.chdir(tmp_path)
+    template = load_letters()["formal-complaint-to-school"]
+    letter = fill(template, "I want to complain formally about my son Ollie <b>", [],
+                  date(2026, 11, 23))
+    answer = Answer("answer", "Text [1]", [CITATION], tool="letter", letter=letter)
+    html = render.panel_html(answer)
+
+    assert html.index('class="letter"') < html.index('class="sources"')
+    assert "<b>" not in html  # what the user typed is escaped
+    links = dict(re.findall(r'download="([^"]+)" href="data:[^;]+(?:;charset=utf-8)?;base64,'
+                            r'([^"]+)"', html))
+    assert set(links) == {"formal-complaint-to-school.txt", "formal-complaint-to-school.docx"}
+    text = base64.b64decode(links["formal-complaint-to-school.txt"]).decode("utf-8")
+    assert text == letter.text and "Education Act 2002, s.29" in text
+    word = docx.Document(io.BytesIO(base64.b64decode(links["formal-complaint-to-school.docx"])))
+    assert "complaint" in "\n".join(p.text for p in word.paragraphs).lower()
+    assert list(tmp_path.iterdir()) == []  # nothing was written
+
+
+def test_no_letter_no_letter_panel() -> None:
+    answer = Answer("answer", "Text [1]", [CITATION])
+    assert 'class="letter"' not in render.panel_html(answer)
