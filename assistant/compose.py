@@ -48,8 +48,9 @@ _YES_NO = re.compile(
     r"\bis (?:that|this|it) (?:true|right|correct|allowed|legal|lawful)\b",
     re.I,
 )
-_CLAIM = re.compile(r"\b(?:says?|said|saying|told|tells|claims?|heard|true|right|correct|myth|"
-                    r"allowed|legal|lawful|insist\w*)\b", re.I)
+#: A reported claim ("school says…", "is that true?"). "Shouldn't they have told me?" is not one.
+_CLAIM = re.compile(r"\b(?:says?|(?<!have )(?<!has )(?:said|told)|saying|tells|claims?|heard|true|"
+                    r"right|correct|myth|allowed|legal|lawful|insist\w*)\b", re.I)
 _CHOICE = re.compile(r"\bor\b", re.I)
 _HEDGE = re.compile(r"\b(?:only if|only when|unless|except|depends|in some cases)\b", re.I)
 _QUANTITY = re.compile(r"\b(\d+)\s*(?:calendar |working )?(week|day|month|year)s?\b", re.I)

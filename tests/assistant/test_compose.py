@@ -199,3 +199,15 @@ def test_composed_answer_never_ends_on_a_dangling_colon() -> None:
 )
 def test_references_named_in_text(text: str, expected: set[tuple[str, str]]) -> None:
     assert references(text) == expected
+
+
+def test_being_told_nothing_is_not_a_reported_claim() -> None:
+    myth = passage("Myth: a child needs an EHC plan to get extra help at school.", 1, "myth",
+                   myth="a child needs an EHC plan to get extra help at school")
+    told = myth_verdict("The school told me a child needs an EHC plan to get extra help. "
+                        "Is that so?", [myth], {}, 1.0)
+    not_told = myth_verdict("My child gets extra help at school without an EHC plan and I "
+                            "found out by accident. Shouldn't the school have told me?",
+                            [myth], {}, 1.0)
+    assert told is not None and told[1] == "No."
+    assert not_told is None
