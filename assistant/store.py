@@ -1,10 +1,15 @@
 """The Chroma vector store behind one small interface, used by ingest and retrieval.
 
-The index is a set of *generations*. Each ingest writes a complete new generation into a fresh
-collection and only then moves a pointer (the metadata of one small collection, updated in a
+The index is a set of *generations*. Each ingest writes a complete new generation into fresh
+collections and only then moves a pointer (the metadata of one small collection, updated in a
 single write) to it. A reader follows the pointer, so it sees the previous complete corpus or
-the new complete one, never a mix: an ingest killed part-way leaves an orphan collection that the
+the new complete one, never a mix: an ingest killed part-way leaves orphan collections that the
 next ingest deletes, and the pointer untouched.
+
+A generation keeps each kind of record (passages, note questions, sentences) in a collection of
+its own. A metadata filter makes Chroma gather every matching id before it searches, which at
+100,000 records costs hundreds of milliseconds a query; a collection per kind needs no filter.
+Generations written before this layout (one collection, filtered by kind) are still read.
 
 Embedded `PersistentClient` by default; `HttpClient` when `SEND_CHROMA_HOST` is set (several
 processes must share a server: the embedded client is not safe across processes).
@@ -34,6 +39,10 @@ log = logging.getLogger(__name__)
 
 POINTER_SUFFIX = "__pointer"
 GENERATION_MARK = "__g"
+KIND_MARK = "__k_"
+KINDS = ("passage", "question", "sentence")
+#: Recorded in the pointer: one collection per kind of record.
+LAYOUT = "by-kind"
 KEEP_GENERATIONS = 2  # the live one and the one before, so a server mid-query is not cut off
 PAGE = 2000
 
@@ -73,32 +82,39 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
 
 
-class Generation:
-    """A collection being filled; invisible to readers until `commit`."""
+def kind_collection(generation: str, kind: str) -> str:
+    """The name of the collection holding one kind of a generation's records."""
+    return generation if kind == "passage" else f"{generation}{KIND_MARK}{kind}"
 
-    def __init__(self, store: ChunkStore, collection: Any, info: IndexInfo) -> None:
+
+class Generation:
+    """The collections being filled; invisible to readers until `commit`."""
+
+    def __init__(self, store: ChunkStore, collections: dict[str, Any], info: IndexInfo) -> None:
         self._store = store
-        self._collection = collection
+        self._collections = collections
         self.info = info
-        self.name: str = collection.name
+        self.name: str = collections["passage"].name
         self.written = 0
 
     def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         if len(chunks) != len(vectors):
             raise ValueError("one vector per chunk")
-        step = self._store.max_batch
-        for i in range(0, len(chunks), step):
-            part = chunks[i : i + step]
-            self._collection.add(
-                ids=[c.id for c in part],
-                documents=[c.text for c in part],
-                metadatas=[c.metadata() for c in part],  # type: ignore[misc]
-                embeddings=[list(v) for v in vectors[i : i + step]],
-            )
+        for kind, collection in self._collections.items():
+            mine = [i for i, c in enumerate(chunks) if c.kind == kind]
+            step = self._store.max_batch
+            for start in range(0, len(mine), step):
+                part = mine[start : start + step]
+                collection.add(
+                    ids=[chunks[i].id for i in part],
+                    documents=[chunks[i].text for i in part],
+                    metadatas=[chunks[i].metadata() for i in part],  # type: ignore[misc]
+                    embeddings=[list(vectors[i]) for i in part],
+                )
         self.written += len(chunks)
 
     def commit(self, expected: int) -> None:
-        count = self._collection.count()
+        count = sum(int(c.count()) for c in self._collections.values())
         if count != expected:
             raise RuntimeError(
                 f"The new index holds {count} records, expected {expected}; "
@@ -119,7 +135,7 @@ class ChunkStore:
         except Exception:
             self.max_batch = 1000
         self.max_batch = max(1, min(self.max_batch, 5000))
-        self._active_cache: tuple[str, Any] | None = None
+        self._active_cache: tuple[str, dict[str | None, Any]] | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
@@ -139,6 +155,10 @@ class ChunkStore:
             return None
         return IndexInfo(str(meta["model_id"]), int(meta["dim"]), int(meta["chunk_tokens"]))
 
+    def current_layout(self) -> bool:
+        """Whether the live generation is stored in this version's layout (one per kind)."""
+        return self._pointer_meta().get("layout") == LAYOUT
+
     def active_name(self) -> str | None:
         name = self._pointer_meta().get("active")
         return str(name) if name else None
@@ -146,19 +166,34 @@ class ChunkStore:
     def _point_to(self, collection_name: str, info: IndexInfo) -> None:
         meta: dict[str, Any] = {
             "active": collection_name,
+            "layout": LAYOUT,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **info.as_metadata(),
         }
         self._pointer.modify(metadata=meta)
         self._active_cache = None
 
-    def _active(self) -> Any:
-        name = self.active_name()
+    def _active(self) -> dict[str | None, Any]:
+        """The live generation's collections by kind (one under `None` in the older layout)."""
+        meta = self._pointer_meta()
+        name = meta.get("active")
         if not name:
             raise IndexMissingError(self.where())
         if self._active_cache is None or self._active_cache[0] != name:
-            self._active_cache = (name, self.client.get_collection(name, embedding_function=None))
+            get = self.client.get_collection
+            collections: dict[str | None, Any] = (
+                {k: get(kind_collection(name, k), embedding_function=None) for k in KINDS}
+                if meta.get("layout") == LAYOUT else {None: get(name, embedding_function=None)}
+            )
+            self._active_cache = (str(name), collections)
         return self._active_cache[1]
+
+    def _of_kind(self, kind: str | None) -> list[tuple[Any, dict[str, str] | None]]:
+        """The collections to read for one kind (all kinds when None), each with its filter."""
+        collections = self._active()
+        if None in collections:  # the older layout: one collection, filtered by kind
+            return [(collections[None], {"kind": kind} if kind else None)]
+        return [(collections[k], None) for k in ([kind] if kind else KINDS)]
 
     def where(self) -> str:
         # chromadb's clients expose their settings through `get_settings()`.
@@ -178,7 +213,9 @@ class ChunkStore:
         info.check(wanted)
 
     def count(self) -> int:
-        return int(self._active().count()) if self.active_name() else 0
+        if not self.active_name():
+            return 0
+        return sum(int(c.count()) for c in self._active().values())
 
     def iter_records(
         self, with_embeddings: bool = False, kind: str | None = None
@@ -186,20 +223,19 @@ class ChunkStore:
         """Every record of the live generation (or of one kind), page by page."""
         if not self.active_name():
             return
-        coll = self._active()
         include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
-        where = {"kind": kind} if kind else None
-        offset = 0
-        while True:
-            page = coll.get(include=include, limit=PAGE, offset=offset, where=where)
-            ids = page["ids"]
-            if not ids:
-                return
-            embs = page.get("embeddings") if with_embeddings else None
-            for i, id_ in enumerate(ids):
-                chunk = Chunk.from_record(id_, page["documents"][i], page["metadatas"][i])
-                yield chunk, (embs[i] if embs is not None else None)
-            offset += len(ids)
+        for coll, where in self._of_kind(kind):
+            offset = 0
+            while True:
+                page = coll.get(include=include, limit=PAGE, offset=offset, where=where)
+                ids = page["ids"]
+                if not ids:
+                    break
+                embs = page.get("embeddings") if with_embeddings else None
+                for i, id_ in enumerate(ids):
+                    chunk = Chunk.from_record(id_, page["documents"][i], page["metadatas"][i])
+                    yield chunk, (embs[i] if embs is not None else None)
+                offset += len(ids)
 
     def chunks(self) -> list[Chunk]:
         return [c for c, _ in self.iter_records()]
@@ -208,11 +244,11 @@ class ChunkStore:
         self, vector: Sequence[float], k: int, kind: str = "passage"
     ) -> list[tuple[Chunk, float]]:
         """The k nearest records of one kind, with cosine similarity (1 = same direction)."""
-        coll = self._active()
+        [(coll, where)] = self._of_kind(kind)
         res = coll.query(
             query_embeddings=[list(vector)],
             n_results=k,
-            where={"kind": kind},
+            where=where,
             include=["documents", "metadatas", "distances"],
         )
         out = []
@@ -230,43 +266,51 @@ class ChunkStore:
         self.drop_orphans()
         # Names sort by creation time, so the clock part must tell apart two runs in a second.
         name = f"{self.name}{GENERATION_MARK}{time.time_ns()}_{uuid.uuid4().hex[:8]}"
-        coll = self.client.create_collection(
-            name,
-            embedding_function=None,
-            metadata={"hnsw:space": "cosine", **info.as_metadata()},
-        )
-        return Generation(self, coll, info)
+        metadata = {"hnsw:space": "cosine", **info.as_metadata()}
+        collections = {
+            kind: self.client.create_collection(
+                kind_collection(name, kind), embedding_function=None, metadata=metadata)
+            for kind in KINDS
+        }
+        return Generation(self, collections, info)
 
-    def _generation_names(self) -> list[str]:
-        names = []
+    def _generation_collections(self) -> dict[str, list[str]]:
+        """Every generation's name, with the names of all its collections."""
+        out: dict[str, list[str]] = {}
         for c in self.client.list_collections():
             name = c if isinstance(c, str) else c.name
             if name.startswith(self.name + GENERATION_MARK):
-                names.append(name)
-        return sorted(names)
+                out.setdefault(name.split(KIND_MARK)[0], []).append(name)
+        return out
+
+    def _generation_names(self) -> list[str]:
+        return sorted(self._generation_collections())
 
     def drop_orphans(self) -> None:
         """Delete generations that are neither live nor the one before it."""
         active = self.active_name()
-        names = self._generation_names()
+        generations = self._generation_collections()
+        names = sorted(generations)
         keep = set()
-        if active in names:
+        if active in generations:
             keep.add(active)
             older = [n for n in names if n < active]  # names sort by creation time
             keep.update(older[-(KEEP_GENERATIONS - 1) :] if KEEP_GENERATIONS > 1 else [])
         for n in names:
             if n not in keep:
                 log.info("deleting unused index generation %s", n)
-                self.client.delete_collection(n)
+                for collection in generations[n]:
+                    self.client.delete_collection(collection)
 
     def embeddings_for(self, ids: Iterable[str]) -> dict[str, list[float]]:
         wanted = list(ids)
         if not wanted or not self.active_name():
             return {}
-        coll = self._active()
         out: dict[str, list[float]] = {}
-        for i in range(0, len(wanted), PAGE):
-            page = coll.get(ids=wanted[i : i + PAGE], include=["embeddings"])
-            for id_, emb in zip(page["ids"], page["embeddings"], strict=True):
-                out[id_] = [float(x) for x in emb]
+        for coll in self._active().values():
+            missing = [i for i in wanted if i not in out]
+            for i in range(0, len(missing), PAGE):
+                page = coll.get(ids=missing[i : i + PAGE], include=["embeddings"])
+                for id_, emb in zip(page["ids"], page["embeddings"], strict=True):
+                    out[id_] = [float(x) for x in emb]
         return out

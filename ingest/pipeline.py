@@ -169,6 +169,8 @@ def run_ingest(
         and info is not None
         and {c.id for c in chunks} == live_ids
         and not summary.added and not summary.changed and not summary.removed
+        # An index in an older layout is rewritten once, with the vectors it already has.
+        and store.current_layout()
     )
     if unchanged:
         summary.reused = len(chunks)

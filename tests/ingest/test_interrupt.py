@@ -18,7 +18,7 @@ import pytest
 
 from assistant.errors import IndexMissingError
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.store import ChunkStore, IndexInfo
+from assistant.store import KINDS, ChunkStore, IndexInfo, kind_collection
 from ingest.pipeline import run_ingest
 from tests.conftest import FakeEmbedder
 from tests.ingest.helpers import CORPUS, copy_notes, expected_ids, stored_ids
@@ -105,7 +105,10 @@ def settings_for(index: Path) -> Settings:
 
 
 def collection_count(store: ChunkStore, name: str) -> int:
-    return int(store.client.get_collection(name, embedding_function=None).count())
+    """Records written to a generation, across the collections of its kinds."""
+    return sum(int(store.client.get_collection(kind_collection(name, kind),
+                                               embedding_function=None).count())
+               for kind in KINDS)
 
 
 @pytest.mark.parametrize("pause_at", ["factory", "batch:3", "commit", "pointed"])

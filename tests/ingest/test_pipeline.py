@@ -10,7 +10,7 @@ import pytest
 
 from assistant.errors import IndexMismatchError, IndexMissingError
 from assistant.settings import Settings
-from assistant.store import ChunkStore, IndexInfo
+from assistant.store import KINDS, ChunkStore, IndexInfo, kind_collection
 from ingest.pipeline import Summary, build_chunks, load_all, run_ingest
 from tests.conftest import FakeEmbedder
 from tests.ingest.helpers import copy_notes, expected_ids, stored_ids
@@ -247,3 +247,52 @@ def test_summary_as_dict_has_counts_and_reasons(corpus: Path, settings: Settings
     assert skipped[0]["path"] == str(corpus / "broken.pdf")
     assert skipped[0]["reason"].startswith("the PDF is damaged")
     assert isinstance(d["seconds"], float) and isinstance(d["chunks"], int) and d["chunks"] > 0
+
+
+def test_each_kind_has_its_own_collection_so_queries_need_no_filter(
+    corpus: Path, settings: Settings
+) -> None:
+    embedder = FakeEmbedder()
+    ingest(corpus, settings, embedder)
+    store = ChunkStore.open(settings)
+    active = store.active_name()
+    assert active is not None
+    for kind in KINDS:
+        coll = store.client.get_collection(kind_collection(active, kind), embedding_function=None)
+        got = coll.get(include=["metadatas"])
+        assert got["ids"] and {m["kind"] for m in got["metadatas"]} == {kind}
+        [(hit, _)] = store.query(embedder.embed_query("the local offer"), k=1, kind=kind)
+        assert hit.kind == kind
+
+
+def test_an_index_in_the_older_one_collection_layout_is_still_read_and_then_replaced(
+    corpus: Path, settings: Settings
+) -> None:
+    embedder = FakeEmbedder()
+    chunks = build_chunks(load_all([corpus], Summary()), settings.chunk_tokens)
+    vectors = embedder.embed_documents([c.text for c in chunks])
+    store = ChunkStore.open(settings)
+    info = IndexInfo(FakeEmbedder.model_id, FakeEmbedder.dim, settings.chunk_tokens)
+    # What an ingest wrote before the layout changed: every kind in one collection, and a
+    # pointer that names no layout.
+    old = store.client.create_collection("send_guidance__g1_old", embedding_function=None,
+                                         metadata={"hnsw:space": "cosine"})
+    old.add(ids=[c.id for c in chunks], documents=[c.text for c in chunks],
+            metadatas=[c.metadata() for c in chunks], embeddings=vectors)
+    store._pointer.modify(metadata={"active": old.name, **info.as_metadata()})
+
+    reader = ChunkStore.open(settings)
+    assert reader.count() == len(chunks)
+    assert {c.kind for c, _ in reader.iter_records(kind="question")} == {"question"}
+    [(hit, _)] = reader.query(embedder.embed_query("the local offer"), k=1, kind="question")
+    assert hit.kind == "question"
+
+    # The next ingest, with nothing changed, rewrites it once in the new layout, reusing every
+    # stored vector; the one after that has nothing to do.
+    fresh = FakeEmbedder()
+    summary = ingest(corpus, settings, fresh)
+    assert summary.written and fresh.texts_embedded == 0 and summary.reused == len(chunks)
+    after = ChunkStore.open(settings)
+    assert after.active_name() != old.name and after.current_layout()
+    assert not ingest(corpus, settings, fresh).written
+    assert stored_ids(after) == expected_ids([corpus], settings.chunk_tokens)
