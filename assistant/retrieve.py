@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -71,13 +72,16 @@ class HybridRetriever:
 
     def reload(self) -> None:
         """Read the live index's records and build the lexical indexes over them."""
-        passages: list[Chunk] = []
+        passages = [c for c, _ in self.store.iter_records(kind="passage")]
+        # The notes' questions are few: searched in memory, they cost no store round trip.
         questions: list[Chunk] = []
-        for c, _ in self.store.iter_records():
-            if c.kind == "question":
-                questions.append(c)
-            elif c.kind == "passage":
-                passages.append(c)
+        question_vectors: list[Any] = []
+        for c, vec in self.store.iter_records(with_embeddings=True, kind="question"):
+            questions.append(c)
+            question_vectors.append(vec)
+        matrix = np.asarray(question_vectors, dtype=np.float32).reshape(len(questions), -1)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        self._question_matrix = matrix / np.where(norms == 0, 1.0, norms)
         # Sentence vectors, by the passage they come from, for composing answers.
         self.sentence_vectors: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
         for c, vec in self.store.iter_records(with_embeddings=True, kind="sentence"):
@@ -102,6 +106,15 @@ class HybridRetriever:
         n = max(len(passages), 1)
         self.idf = {t: float(np.log((n + 1) / (d + 0.5))) for t, d in df.items()}
         self.default_idf = float(np.log((n + 1) / 0.5))
+
+    def _nearest_questions(self, vector: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
+        """The k note questions nearest in meaning, with cosine similarity."""
+        if not self.questions:
+            return []
+        q = np.asarray(vector, dtype=np.float32)
+        sims = self._question_matrix @ (q / (np.linalg.norm(q) or 1.0))
+        top = np.argsort(-sims)[:k]
+        return [(self.questions[i], float(sims[i])) for i in top]
 
     @staticmethod
     def _index(texts: list[str]) -> bm25s.BM25 | None:
@@ -138,10 +151,7 @@ class HybridRetriever:
         if not self.passages:
             return Retrieval([], query, 0.0, timings, list(vector))
         dense = self.store.query(vector, min(DENSE_K, len(self.passages)), kind="passage")
-        q_dense = (
-            self.store.query(vector, min(QUESTION_K, len(self.questions)), kind="question")
-            if self.questions else []
-        )
+        q_dense = self._nearest_questions(vector, QUESTION_K)
         t2 = time.perf_counter()
         timings["dense"] = (t2 - t1) * 1000
         q_terms = terms(query)

@@ -45,6 +45,8 @@ KINDS = ("passage", "question", "sentence")
 LAYOUT = "by-kind"
 KEEP_GENERATIONS = 2  # the live one and the one before, so a server mid-query is not cut off
 PAGE = 2000
+#: How long a reader trusts the pointer it last read before reading it again (seconds).
+POINTER_TTL = 2.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ class ChunkStore:
             self.max_batch = 1000
         self.max_batch = max(1, min(self.max_batch, 5000))
         self._active_cache: tuple[str, dict[str | None, Any]] | None = None
+        self._checked_at = 0.0
 
     @classmethod
     def open(cls, settings: Settings) -> ChunkStore:
@@ -173,12 +176,20 @@ class ChunkStore:
         self._pointer.modify(metadata=meta)
         self._active_cache = None
 
-    def _active(self) -> dict[str | None, Any]:
-        """The live generation's collections by kind (one under `None` in the older layout)."""
+    def _active(self, recent: bool = False) -> dict[str | None, Any]:
+        """The live generation's collections by kind (one under `None` in the older layout).
+
+        `recent`: a pointer read in the last POINTER_TTL seconds will do. Reading it costs a
+        round trip, which every query would otherwise pay.
+        """
+        if recent and self._active_cache and \
+                time.monotonic() - self._checked_at < POINTER_TTL:
+            return self._active_cache[1]
         meta = self._pointer_meta()
         name = meta.get("active")
         if not name:
             raise IndexMissingError(self.where())
+        self._checked_at = time.monotonic()
         if self._active_cache is None or self._active_cache[0] != name:
             get = self.client.get_collection
             collections: dict[str | None, Any] = (
@@ -188,9 +199,10 @@ class ChunkStore:
             self._active_cache = (str(name), collections)
         return self._active_cache[1]
 
-    def _of_kind(self, kind: str | None) -> list[tuple[Any, dict[str, str] | None]]:
+    def _of_kind(self, kind: str | None, recent: bool = False
+                 ) -> list[tuple[Any, dict[str, str] | None]]:
         """The collections to read for one kind (all kinds when None), each with its filter."""
-        collections = self._active()
+        collections = self._active(recent)
         if None in collections:  # the older layout: one collection, filtered by kind
             return [(collections[None], {"kind": kind} if kind else None)]
         return [(collections[k], None) for k in ([kind] if kind else KINDS)]
@@ -244,7 +256,7 @@ class ChunkStore:
         self, vector: Sequence[float], k: int, kind: str = "passage"
     ) -> list[tuple[Chunk, float]]:
         """The k nearest records of one kind, with cosine similarity (1 = same direction)."""
-        [(coll, where)] = self._of_kind(kind)
+        [(coll, where)] = self._of_kind(kind, recent=True)
         res = coll.query(
             query_embeddings=[list(vector)],
             n_results=k,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
@@ -20,6 +21,7 @@ _WORD = re.compile(r"£?\d+(?:[,.]\d+)*|[a-z]+(?:'[a-z]+)?", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”)]?\s+(?=[A-Z0-9£(\"“])")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match week/weeks, assess/assessment, request/ed."""
     w = word.lower().replace("'", "")
@@ -47,7 +49,14 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Stemmed content words, in order (stop words dropped)."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return list(_terms(text))
+
+
+# Answers read the same passages' sentences again and again: remember their terms.
+@lru_cache(maxsize=32768)
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text)
+                 if w not in STOPWORDS and (len(w) > 1 or w.isdigit()))
 
 
 def sentences(text: str) -> list[str]:

@@ -296,3 +296,28 @@ def test_an_index_in_the_older_one_collection_layout_is_still_read_and_then_repl
     assert after.active_name() != old.name and after.current_layout()
     assert not ingest(corpus, settings, fresh).written
     assert stored_ids(after) == expected_ids([corpus], settings.chunk_tokens)
+
+
+def test_a_reader_follows_a_new_generation_once_its_pointer_read_is_stale(
+    corpus: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from assistant import store as store_module
+
+    monkeypatch.setattr(store_module, "POINTER_TTL", 0.2)
+    embedder = FakeEmbedder()
+    ingest(corpus, settings, embedder)
+    reader = ChunkStore.open(settings)
+    probe = embedder.embed_query("Brand new guidance about wombats and tribunals")
+    before = {c.doc_id for c, _ in reader.query(probe, k=100)}
+    (corpus / "wombats.md").write_text(
+        (corpus / "local-offer.md").read_text(encoding="utf-8").replace(
+            "id: local-offer", "id: wombats")
+        + "\n\nBrand new guidance about wombats and tribunals.\n", encoding="utf-8")
+    ingest(corpus, settings, embedder)  # another store object moves the pointer
+    time.sleep(0.3)
+    after = {c.doc_id for c, _ in reader.query(probe, k=100)}
+    assert "wombats" not in before and "wombats" in after
+    # Reads other than queries always follow the pointer at once.
+    assert "wombats" in {c.doc_id for c, _ in ChunkStore.open(settings).iter_records()}
