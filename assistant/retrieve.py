@@ -26,6 +26,8 @@ from assistant.types import Chunk, Passage
 from assistant.vocab import Vocabulary, default_vocabulary
 
 RRF_K = 60
+#: Up to this many records, passages are searched exactly in memory rather than through Chroma.
+EXACT_MAX = 50_000
 DENSE_K = 20
 LEXICAL_K = 20
 QUESTION_K = 8
@@ -46,6 +48,17 @@ class Retrieval:
     best_dense: float  # cosine similarity of the nearest passage
     timings_ms: dict[str, float] = field(default_factory=dict)
     vector: list[float] = field(default_factory=list)  # the query's embedding
+
+
+def _in_order(record: tuple[Chunk, Any]) -> tuple[str, int, str]:
+    c = record[0]
+    return c.doc_id, c.position, c.id
+
+
+def _unit_rows(vectors: Sequence[Any]) -> np.ndarray:
+    matrix = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)
 
 
 def follow_up_query(question: str, history: Sequence[dict[str, str]] | None) -> str:
@@ -72,16 +85,19 @@ class HybridRetriever:
 
     def reload(self) -> None:
         """Read the live index's records and build the lexical indexes over them."""
-        passages = [c for c, _ in self.store.iter_records(kind="passage")]
-        # The notes' questions are few: searched in memory, they cost no store round trip.
-        questions: list[Chunk] = []
-        question_vectors: list[Any] = []
-        for c, vec in self.store.iter_records(with_embeddings=True, kind="question"):
-            questions.append(c)
-            question_vectors.append(vec)
-        matrix = np.asarray(question_vectors, dtype=np.float32).reshape(len(questions), -1)
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        self._question_matrix = matrix / np.where(norms == 0, 1.0, norms)
+        # Records in a fixed order (the store's order depends on the index's history), so that
+        # ties break the same way in every copy of the same corpus.
+        exact = self.store.count() <= EXACT_MAX
+        found = sorted(self.store.iter_records(with_embeddings=exact, kind="passage"),
+                       key=_in_order)
+        passages = [c for c, _ in found]
+        # A corpus of this size is searched exactly in memory: no approximate graph whose
+        # shape depends on insertion order, and no store round trip. A large one goes to Chroma.
+        self._passage_matrix = _unit_rows([v for _, v in found]) if exact else None
+        asked = sorted(self.store.iter_records(with_embeddings=True, kind="question"),
+                       key=_in_order)
+        questions = [c for c, _ in asked]
+        self._question_matrix = _unit_rows([v for _, v in asked])
         # Sentence vectors, by the passage they come from, for composing answers.
         self.sentence_vectors: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
         for c, vec in self.store.iter_records(with_embeddings=True, kind="sentence"):
@@ -109,12 +125,18 @@ class HybridRetriever:
 
     def _nearest_questions(self, vector: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
         """The k note questions nearest in meaning, with cosine similarity."""
-        if not self.questions:
+        return self._nearest(self._question_matrix, self.questions, vector, k)
+
+    @staticmethod
+    def _nearest(matrix: np.ndarray, records: list[Chunk], vector: Sequence[float], k: int
+                 ) -> list[tuple[Chunk, float]]:
+        """Exact nearest records by cosine similarity; equal scores keep the records' order."""
+        if not records:
             return []
         q = np.asarray(vector, dtype=np.float32)
-        sims = self._question_matrix @ (q / (np.linalg.norm(q) or 1.0))
-        top = np.argsort(-sims)[:k]
-        return [(self.questions[i], float(sims[i])) for i in top]
+        sims = matrix @ (q / (np.linalg.norm(q) or 1.0))
+        top = np.argsort(-sims, kind="stable")[:k]
+        return [(records[i], float(sims[i])) for i in top]
 
     @staticmethod
     def _index(texts: list[str]) -> bm25s.BM25 | None:
@@ -150,7 +172,9 @@ class HybridRetriever:
         timings["embed"] = (t1 - t0) * 1000
         if not self.passages:
             return Retrieval([], query, 0.0, timings, list(vector))
-        dense = self.store.query(vector, min(DENSE_K, len(self.passages)), kind="passage")
+        dense = (self._nearest(self._passage_matrix, self.passages, vector, DENSE_K)
+                 if self._passage_matrix is not None
+                 else self.store.query(vector, min(DENSE_K, len(self.passages)), kind="passage"))
         q_dense = self._nearest_questions(vector, QUESTION_K)
         t2 = time.perf_counter()
         timings["dense"] = (t2 - t1) * 1000
