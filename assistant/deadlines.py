@@ -124,10 +124,11 @@ class ParsedDate:
 
 def format_date(d: date) -> str:
     """'Tuesday 14 April 2026' (fixed English names, whatever the locale)."""
-    return f"{WEEKDAYS[d.weekday()]} {_dmy(d)}"
+    return f"{WEEKDAYS[d.weekday()]} {day_month_year(d)}"
 
 
-def _dmy(d: date) -> str:
+def day_month_year(d: date) -> str:
+    """'14 April 2026', as a letter or a note writes a date (fixed English month names)."""
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
@@ -159,7 +160,8 @@ def _months_after(start: date, n: int) -> tuple[date, list[str]]:
     if due.day == start.day:
         return due, []
     return due, [f"{MONTHS[due.month - 1]} {due.year} has no day {start.day}, so {n} month"
-                 f"{'s' * (n > 1)} from {_dmy(start)} ends on its last day, {format_date(due)}."]
+                 f"{'s' * (n > 1)} from {day_month_year(start)} ends on its last day, "
+                 f"{format_date(due)}."]
 
 
 def _easter(year: int) -> date:
@@ -203,8 +205,9 @@ def _after(n: int, unit: str) -> Callable[[date], tuple[date, list[str]]]:
 def _on(month: int, day: int) -> Callable[[date], tuple[date, list[str]]]:
     def step(move: date) -> tuple[date, list[str]]:
         due = date(move.year, month, day)  # in the calendar year of the move (reg 18)
-        warn = [f"The move date you gave ({_dmy(move)}) is not after this deadline; check it is "
-                "the date the child moves to the new school or college."] if move <= due else []
+        warn = [f"The move date you gave ({day_month_year(move)}) is not after this deadline; "
+                "check it is the date the child moves to the new school or college."
+                ] if move <= due else []
         return due, warn
     return step
 
@@ -225,26 +228,30 @@ def _appeal(decision: date, certificate: date | None) -> tuple[date, list[str]]:
         while _add_months(first, 1) <= due:
             first += timedelta(days=1)
         notes = [f"This is 2 months from the decision letter. A mediation certificate dated "
-                 f"{_dmy(first)} or later would move it to 1 month from the certificate's date."]
+                 f"{day_month_year(first)} or later would move it to 1 month from the "
+                 "certificate's date."]
     else:
         by_letter, (by_cert, cert_clamp) = due, _months_after(certificate, 1)
         if by_cert > by_letter:
             due, clamp = by_cert, cert_clamp
-            notes = [f"1 month from the mediation certificate ({_dmy(by_cert)}) is later than 2 "
-                     f"months from the decision letter ({_dmy(by_letter)}), so it applies."]
+            notes = [f"1 month from the mediation certificate ({day_month_year(by_cert)}) is "
+                     f"later than 2 months from the decision letter "
+                     f"({day_month_year(by_letter)}), so it applies."]
         else:
-            notes = [f"2 months from the decision letter ({_dmy(by_letter)}) is "
+            notes = [f"2 months from the decision letter ({day_month_year(by_letter)}) is "
                      + ("the same as" if by_cert == by_letter else "later than")
-                     + f" 1 month from the mediation certificate ({_dmy(by_cert)}), so it applies."]
+                     + " 1 month from the mediation certificate "
+                     f"({day_month_year(by_cert)}), so it applies."]
     notes += clamp
     if (due.month, due.day) >= (12, 25) or (due.month, due.day) == (1, 1):
         rolled = _working_day_from(date(due.year + (due.month == 12), 1, 2))
-        notes.append(f"{_dmy(due)} falls between 25 December and 1 January, so the deadline runs "
-                     f"to the next working day after 1 January, {format_date(rolled)} ({R20}).")
+        notes.append(f"{day_month_year(due)} falls between 25 December and 1 January, so the "
+                     f"deadline runs to the next working day after 1 January, "
+                     f"{format_date(rolled)} ({R20}).")
     elif due.month == 8:
         rolled = _working_day_from(date(due.year, 9, 1))
-        notes.append(f"{_dmy(due)} falls in August, so the deadline runs to the first working day "
-                     f"of September, {format_date(rolled)} ({R20}).")
+        notes.append(f"{day_month_year(due)} falls in August, so the deadline runs to the first "
+                     f"working day of September, {format_date(rolled)} ({R20}).")
     else:
         return due, notes
     notes.append("These holiday rules are for SEN appeals; they do not apply to disability "
@@ -311,7 +318,7 @@ def _guess_year(month: int, day: int, today: date, text: str) -> tuple[date, str
     pick = past[-1] if past else coming[0]
     if past and coming and (today - pick).days > 300 and (coming[0] - today).days <= 60:
         pick = coming[0]
-    return pick, f"You didn't give a year, so I took {_dmy(pick)}."
+    return pick, f"You didn't give a year, so I took {day_month_year(pick)}."
 
 
 def _read(kind: str, m: re.Match[str], today: date) -> ParsedDate | None:
@@ -357,9 +364,9 @@ def _read(kind: str, m: re.Match[str], today: date) -> ParsedDate | None:
         value = date(year, month, day)
         if kind == "numeric" and day != month and day <= 12:
             shown = text[m.start("day") - m.start():]  # without a weekday in front
-            assumed.append(f"I read {shown} the UK way, as {_dmy(value)}.")
+            assumed.append(f"I read {shown} the UK way, as {day_month_year(value)}.")
     if g["wd"] and WEEKDAYS[value.weekday()].lower() != g["wd"].lower():
-        assumed.append(f"You wrote {g['wd'].capitalize()}, but {_dmy(value)} is a "
+        assumed.append(f"You wrote {g['wd'].capitalize()}, but {day_month_year(value)} is a "
                        f"{WEEKDAYS[value.weekday()]}; I went by the date.")
     return ParsedDate(value, text, " ".join(assumed))
 

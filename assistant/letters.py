@@ -23,7 +23,8 @@ import yaml
 from docx import Document
 
 from assistant.authorities import parse_authority
-from assistant.errors import LetterError
+from assistant.deadlines import MONTHS, day_month_year, find_dates
+from assistant.errors import DeadlineError, LetterError
 from assistant.text import STOPWORDS
 
 #: The placeholders a body may use, and the prompt shown when a value is missing.
@@ -41,8 +42,6 @@ PLACEHOLDERS: dict[str, str] = {
 RECIPIENTS = ("council", "school", "mediation-adviser")
 KEYS = ("id", "title", "to", "doc_id", "authorities", "summary", "triggers")
 AUTHORITIES_LABEL = "Law and guidance referred to"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n(.*)\Z", re.S)
 _FIELD = re.compile(r"\{([^{}]*)\}")
@@ -93,14 +92,9 @@ _COUNCIL = re.compile(
     r"|\b((?:London|Royal)\s+Borough\s+of\s+[A-Z][a-z]+(?:\s+(?:upon\s+|and\s+)?[A-Z][a-z]+){0,2})")
 _GENERIC = frozenset("""primary secondary junior infant infants high grammar free community
     special school academy college city county borough district metropolitan council""".split())
-_DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b"
-                   r"|\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b")
+#: A decision date is one the user wrote out in full, with its year.
+_WITH_YEAR = re.compile(r"\d{4}\b|/\d{2}$")
 _DECISION_CUE = re.compile(r"\b(?:decision|decided|decide|letter|refus\w*|dated|notice)\b", re.I)
-
-
-def format_date(d: date) -> str:
-    """A date as a letter writes it, whatever the locale: 3 March 2026."""
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 @dataclass(frozen=True)
@@ -119,7 +113,7 @@ class LetterTemplate:
         values = {k: v.strip() for k, v in (fields or {}).items()
                   if k in PLACEHOLDERS and v and v.strip()}
         if today is not None:
-            values["today"] = format_date(today)
+            values["today"] = day_month_year(today)
         text = _FIELD.sub(lambda m: values.get(m.group(1)) or PLACEHOLDERS[m.group(1)], self.body)
         return f"{text.strip()}\n\n{AUTHORITIES_LABEL}: {'; '.join(self.authorities)}\n"
 
@@ -243,14 +237,15 @@ def match_letter(question: str, templates: Mapping[str, LetterTemplate]) -> Lett
     return best[1] if best else None
 
 
-def fields_from_conversation(question: str, history: Sequence[Mapping[str, str]]
-                             ) -> dict[str, str]:
+def fields_from_conversation(question: str, history: Sequence[Mapping[str, str]],
+                             today: date | None = None) -> dict[str, str]:
     """Letter fields the user typed (never what the assistant said), newest mention first."""
     texts = [question, *(str(turn.get("content", "")) for turn in reversed(history)
                          if turn.get("role") == "user")]
+    when = today or date.today()
     fields: dict[str, str] = {}
     for key, find in (("child_name", _child_name), ("school", _school), ("council", _council),
-                      ("decision_date", _decision_date)):
+                      ("decision_date", lambda text: _decision_date(text, when))):
         value = next((v for v in map(find, texts) if v), None)
         if value:
             fields[key] = value
@@ -293,30 +288,25 @@ def _council(text: str) -> str | None:
     return None
 
 
-def _decision_date(text: str) -> str | None:
-    for m in _DATE.finditer(text):
-        window = text[max(0, m.start() - 80): m.end() + 80]
-        if not _DECISION_CUE.search(window):
-            continue
-        if m.group(1):
-            word = m.group(2).lower()
-            month = next((i + 1 for i, full in enumerate(MONTHS)
-                          if full.lower().startswith(word)), 0)
-            day, year = int(m.group(1)), int(m.group(3))
-        else:
-            day, month, year = int(m.group(4)), int(m.group(5)), int(m.group(6))
-            year += 2000 if year < 100 else 0
-        try:
-            return format_date(date(year, month, day))
-        except ValueError:
-            continue
+def _decision_date(text: str, today: date) -> str | None:
+    """A fully written date near a word about a decision ("letter dated 14 February 2026")."""
+    try:
+        found = find_dates(text, today)
+    except DeadlineError:  # a date that does not exist is not filled in
+        return None
+    for parsed in found:
+        at = text.find(parsed.text)
+        window = text[max(0, at - 80): at + len(parsed.text) + 80]
+        if _WITH_YEAR.search(parsed.text) and _DECISION_CUE.search(window):
+            return day_month_year(parsed.value)
     return None
 
 
 def fill(template: LetterTemplate, question: str, history: Sequence[Mapping[str, str]],
          today: date) -> Letter:
     """The template filled from the user's own words and dated `today`."""
-    return Letter(template, template.render(fields_from_conversation(question, history), today))
+    return Letter(template, template.render(fields_from_conversation(question, history, today),
+                                            today))
 
 
 def to_docx(letter: Letter) -> bytes:
