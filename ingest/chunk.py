@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.authorities import authorities_in
 from assistant.text import sentences
@@ -113,23 +113,8 @@ def sentence_records(passage: Chunk) -> list[Chunk]:
     for i, s in enumerate(sentences(passage.text)):
         if len(s.split()) < MIN_SENTENCE_WORDS:
             continue
-        out.append(Chunk(
-            id=chunk_id("sentence", passage.id, s),
-            text=s,
-            doc_id=passage.doc_id,
-            title=passage.title,
-            section=passage.section,
-            publisher=passage.publisher,
-            authorities=passage.authorities,
-            url=passage.url,
-            position=i,
-            doc_hash=passage.doc_hash,
-            source_path=passage.source_path,
-            topics=passage.topics,
-            kind="sentence",
-            myth=passage.myth,
-            parent=passage.id,
-        ))
+        out.append(replace(passage, id=chunk_id("sentence", passage.id, s), text=s,
+                           position=i, kind="sentence", parent=passage.id))
     return out
 
 
@@ -205,4 +190,4 @@ def _make(doc: Document, section: str, text: str, position: int, doc_hash: str) 
         topics=doc.topics,
         myth=doc.myth,
     )
-    return Chunk(**{**chunk.__dict__, "id": chunk_id("passage", doc.doc_id, embed_text(chunk))})
+    return replace(chunk, id=chunk_id("passage", doc.doc_id, embed_text(chunk)))
