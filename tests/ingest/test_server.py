@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 from assistant.errors import StoreUnavailableError
 from assistant.settings import Settings
 from assistant.store import ChunkStore, IndexInfo
+from evals.bench_serve import free_port
 from ingest.pipeline import run_ingest
 from tests.conftest import FakeEmbedder
 from tests.ingest.helpers import copy_notes, expected_ids, stored_ids
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.slow
 
 CHROMA = Path(sys.executable).with_name("chroma")
 GUARD_SECONDS = 60  # only so a server that never comes up cannot hang the run
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def heartbeat(port: int) -> bool:

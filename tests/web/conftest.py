@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ from assistant.answer import Engine, History
 from assistant.settings import Settings
 from assistant.types import Answer
 from assistant.web.app import build_app
+from evals.bench_serve import free_port
 
 
 class BlockingEngine(Engine):
@@ -59,12 +59,6 @@ def make_client(engine: Engine, web_settings: Settings
 @pytest.fixture
 def client(make_client: Callable[..., TestClient]) -> TestClient:
     return make_client()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class LiveServer:
