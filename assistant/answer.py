@@ -1,7 +1,10 @@
 """`answer(question, history) -> Answer`: the one function the CLI, web app, API and evals call.
 
-Order of work: input limits → safeguarding → scope → hostile text → retrieval → support check
-→ composition (grounded by default; an LLM only when configured, and validated).
+One road through the code, in stages that pass one read-once `Query`:
+read (`assistant.query`) → route (`assistant.route`: calculator, card, not-covered topic,
+closest passages, off topic, not found) → compose (`assistant.compose`, or an LLM when one is
+configured, validated) → finish (`assistant.finish`: safeguarding first, letter, signposts,
+disclaimer).
 """
 
 from __future__ import annotations
@@ -14,41 +17,33 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from assistant import compose as grounded
-from assistant import tools
-from assistant.deadlines import DeadlineError
+from assistant import compose, tools
+from assistant.cards import CardIndex
 from assistant.embeddings import Embedder, load_embedder
 from assistant.errors import QuestionError
-from assistant.gates import SYSTEMS, GateResult, assess, check_question
+from assistant.finish import Finisher, contact
+from assistant.forms import without_opening
+from assistant.gates import check_question
+from assistant.knobs import Knobs, default_knobs
 from assistant.letters import LetterTemplate, load_letters
+from assistant.nations import default_nations
+from assistant.not_covered import NotCovered, load_topics
+from assistant.privacy import redact
+from assistant.query import Query, Reader
 from assistant.retrieve import HybridRetriever, Retrieval
+from assistant.route import Route, Router
+from assistant.safeguarding import RiskBank
 from assistant.settings import Settings
 from assistant.signposts import Signposts, load_signposts
+from assistant.spelling import Speller
 from assistant.store import ChunkStore, IndexInfo
-from assistant.types import Answer, Passage, Signpost
+from assistant.types import Answer, Passage, Suggestion
 
 log = logging.getLogger(__name__)
 
-#: Below this cosine similarity of the nearest passage, nothing in the guidance is close.
-MIN_DENSE = 0.30
-#: Share of the question's weighted words the chosen sentences must cover, unless the
-#: nearest passage is very close (dense similarity at least STRONG_DENSE).
-MIN_COVERAGE = 0.25
-STRONG_DENSE = 0.45
-#: No sentence of the guidance closer in meaning than this to the question: not covered.
-MIN_SENTENCE_SIMILARITY = 0.40
-#: Retrieved passages whose sentences the composer considers (before siblings).
-CANDIDATES = 5
-#: How far below the passage that brought it in a sibling passage ranks.
-SIBLING_OFFSET = 2
-#: A question with no SEND words this far from every passage is not about SEND at all.
-OFF_TOPIC_DENSE = 0.25
-
-History = Sequence[dict[str, str]]
-
-
-def _contact(s: Signpost) -> str:
-    return f"{s.name}: {s.contact}" + (f" ({s.url})" if s.url else "")
+History = Sequence[Mapping[str, str]]
+#: Follow-up suggestions shown under an answer.
+MAX_SUGGESTIONS = 3
 
 
 class Engine:
@@ -56,268 +51,177 @@ class Engine:
         self,
         settings: Settings,
         retriever: HybridRetriever,
+        cards: CardIndex,
         signposts: Signposts,
         composer: Any = None,
         letters: Mapping[str, LetterTemplate] | None = None,
         today: Callable[[], date] = date.today,
+        knobs: Knobs | None = None,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
+        self.cards = cards
         self.signposts = signposts
         self.composer = composer  # an optional LLM composer (assistant.llm.LLMComposer)
         self.letters = load_letters() if letters is None else letters
-        self.today = today  # the deadline calculator's "today" (fixed in tests)
+        self.knobs = knobs or default_knobs()
+        embedder = retriever.embedder
+        nations = default_nations()
+        texts = [c.text for c in retriever.passages] + [c.title for c in retriever.passages]
+        texts += [w for card in cards.cards.values() for w in card.wordings]
+        self.reader = Reader(embedder, Speller(texts), retriever.vocabulary, nations,
+                             RiskBank(embedder, self.knobs, [cards.matrix]), cards, self.letters,
+                             today)
+        topics = NotCovered(load_topics(settings.not_covered_path), embedder)
+        self.router = Router(cards, retriever, topics, self.knobs)
+        self.finisher = Finisher(signposts, nations, retriever.doc_passages)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, embedder: Embedder | None = None, composer: Any = None
+        cls, settings: Settings, embedder: Embedder | None = None, composer: Any = None,
+        store: ChunkStore | None = None,
     ) -> Engine:
+        """The engine over the generation of the index that is live now (it keeps reading that
+        generation: a server switches by building a new engine, see `web.service`)."""
         embedder = embedder or load_embedder(settings)
-        store = ChunkStore.open(settings)
+        store = (store or ChunkStore.open(settings)).snapshot()
         store.require(IndexInfo(settings.embedding_model_id, embedder.dim, settings.chunk_tokens))
         if composer is None and settings.llm_provider != "none":
             from assistant.llm import LLMComposer
 
             composer = LLMComposer.from_settings(settings)
-        return cls(settings, HybridRetriever(store, embedder), load_signposts(
-            settings.signposts_path), composer)
+        retriever = HybridRetriever(store, embedder)
+        cards = CardIndex(store.iter_records(with_embeddings=True, kind="card"))
+        return cls(settings, retriever, cards, load_signposts(settings.signposts_path), composer)
 
-    # -- the kinds of reply -------------------------------------------------------------------
+    @property
+    def generation(self) -> str | None:
+        """The index generation this engine answers from."""
+        return self.retriever.store.generation
 
-    def _safeguarding_text(self, gate: GateResult) -> tuple[str, list[Signpost]]:
-        crisis = ["emergency-999", "nhs-111", "samaritans", "childline", "shout"]
-        abuse = ["local-safeguarding", "nspcc"]
-        ids = (["emergency-999", *abuse, "nhs-111", "samaritans", "childline", "shout"]
-               if gate.abuse else [*crisis, "nspcc", "local-safeguarding"])
-        signposts = self.signposts.get(*ids)
-        lines = [
-            "If a child is in immediate danger, call 999 now.",
-            "What you describe may mean a child is at risk, so please talk to someone today:",
-        ]
-        lines += [f"- {_contact(s)}" for s in signposts if s.id != "emergency-999"]
-        if gate.abuse:
-            lines.append(
-                "If you think a child is being harmed or abused, tell the school's designated "
-                "safeguarding lead or your council's children's services straight away."
-            )
-        return "\n".join(lines), signposts
+    def use_knobs(self, knobs: Knobs) -> None:
+        """Answer with other knob values from now on (the eval's sweeps replay cases so)."""
+        self.knobs = self.router.knobs = self.reader.risk.knobs = knobs
 
-    def _out_of_scope_nation(self, nation: str) -> Answer:
-        signposts = self.signposts.for_kind("out_of_scope", nation)
-        local = [s for s in signposts if self.signposts.by_id[s.id].nation == nation]
-        text = (
-            f"{SYSTEMS[nation]} The guidance I hold covers the law in England only, so I "
-            "can't answer this reliably."
-            + (f" For advice on the system there, contact {_contact(local[0])}." if local else "")
-        )
-        return Answer("out_of_scope", text, signposts=local or signposts)
-
-    def _off_topic(self) -> Answer:
-        return Answer(
-            "out_of_scope",
-            "I can only help with questions about special educational needs and disability "
-            "(SEND) support for children and young people in England, so I can't answer this. "
-            "For questions about medicines or health, please ask a GP, a pharmacist or NHS 111.",
-            signposts=self.signposts.get("nhs-111"),
-        )
-
-    def _not_found(self, steering: bool = False) -> Answer:
-        text = (
-            "I can only answer questions about SEND support in England from the guidance I "
-            "hold, and I can't change how I work or share how I am set up."
-            if steering else
-            "I couldn't find this in the guidance I hold, so I won't guess. A SEND advice "
-            "service can help you with it."
-        )
-        return Answer("not_found", text, signposts=self.signposts.for_kind("not_found"))
-
-    def _answer_signposts(self, retrieval: Retrieval) -> list[Signpost]:
-        topics = {t for p in retrieval.passages[:3] for t in p.chunk.topics}
-        ids = ["sendiass"]
-        if topics & {"tribunal", "disagreements"}:
-            ids += ["ipsea", "send-tribunal"]
-        if topics & {"complaints"}:
-            ids += ["ombudsman"]
-        return self.signposts.get(*ids)
+    @property
+    def today(self) -> Callable[[], date]:
+        return self.reader.today
 
     # -- the main path ------------------------------------------------------------------------
+
+    def read(self, question: str, history: History | None = None) -> Query:
+        return self.reader.read(question, history or ())
+
+    def retrieve(self, question: str, history: History | None = None, k: int = 8,
+                 topic: str | None = None) -> Retrieval:
+        """Ranked passages for a question (the helpline's search), read as `answer` reads it."""
+        q = self.read(question, history)
+        return self.retriever.search(q.search, q.search_vector, k=k, topic=topic)
 
     def answer_stream(self, question: object, history: History | None = None
                       ) -> Iterator[str | Answer]:
         """Text pieces as they are ready, then the complete Answer (always last).
 
-        An LLM reply is validated before anything is shown, so both paths stream the checked
-        text; the final Answer carries the citations and signposts.
+        With an LLM configured its tokens stream as they come; the final Answer is the
+        validated reply (or the grounded one, when the LLM's reply does not pass).
         """
-        result = self.answer(question, history)
-        yield from stream_text(result)
+        pieces: list[str] = []
+        result = self.answer(question, history, on_token=pieces.append)
+        if pieces:
+            yield from pieces
+        else:
+            yield from stream_text(result)
         yield result
 
-    def retrieve(self, question: str, history: History | None = None, k: int = 8,
-                 topic: str | None = None) -> Retrieval:
-        return self.retriever.search(question, history, k=k, topic=topic)
-
-    def answer(self, question: object, history: History | None = None) -> Answer:
+    def answer(self, question: object, history: History | None = None,
+               on_token: Callable[[str], None] | None = None) -> Answer:
         started = time.perf_counter()
-        timings: dict[str, float] = {}
         try:
-            q = check_question(question, self.settings.max_question_chars)
+            text = check_question(question, self.settings.max_question_chars)
         except QuestionError as exc:
             return Answer("not_found", str(exc), timings_ms={"total": 0.0})
-        history = [t for t in (history or []) if isinstance(t, dict)][-6:]
-        mentions = self.retriever.vocabulary.mentions(q)
-        gate = assess(q, mentions)
+        q = self.read(text, history)
         t = time.perf_counter()
-        timings["gates"] = (t - started) * 1000
-
-        if gate.nation and not gate.safeguarding:
-            result = self._out_of_scope_nation(gate.nation)
-        elif gate.off_topic and not gate.safeguarding:
-            result = self._off_topic()
-        else:
-            result = self._grounded(gate, history, mentions, timings)
+        timings = {"read": (t - started) * 1000}
+        result = self._reply(q, on_token)
+        timings["reply"] = (time.perf_counter() - t) * 1000
+        result = self.finisher.finish(result, q)
         timings["total"] = (time.perf_counter() - started) * 1000
-        result.timings_ms = {**timings, **result.timings_ms, "total": timings["total"]}
+        result.timings_ms = {**result.timings_ms, **timings}
         log.info("answered kind=%s in %.1f ms", result.kind, timings["total"])
         if self.settings.log_questions:
-            log.info("question (SEND_LOG_QUESTIONS is on): %r", q)
+            log.info("question (SEND_LOG_QUESTIONS is on): %r", redact(text))
         return result
 
-    def _grounded(self, gate: GateResult, history: History, mentions: int,
-                  timings: dict[str, float]) -> Answer:
-        q = gate.cleaned
-        prefix, crisis = ("", []) if not gate.safeguarding else self._safeguarding_text(gate)
-        if gate.hostile and len(q.split()) < 3:
-            steered = self._not_found(steering=True)
-            return self._with_safeguarding(steered, prefix, crisis) if prefix else steered
-        today = self.today()
-        kind = tools.deadline_kind(q, history, today)
-        note = ""
-        result: Answer | None
-        try:
-            result = self._deadline(kind, q, history, today) if kind else None
-        except DeadlineError as exc:  # a date that cannot be (31 April): say so, answer anyway
-            result, note = None, str(exc)
-        if result is None:
-            result = self._retrieved(gate, history, mentions, timings)
-            if result is None:  # nothing in the guidance: off topic altogether
-                return self._off_topic()
-            if kind and result.kind == "answer":
-                result.text = _before_disclaimer(result.text, note or tools.offer(kind))
-            if not prefix:
-                result = self._with_letter(result, q, history, today)
-        return self._with_safeguarding(result, prefix, crisis) if prefix else result
-
-    def _retrieved(self, gate: GateResult, history: History, mentions: int,
-                   timings: dict[str, float]) -> Answer | None:
-        """The answer composed from retrieved passages; not found, or None when off topic."""
-        q = gate.cleaned
-        retrieval = self.retriever.search(q, history)
-        timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items()})
-        t = time.perf_counter()
-        expanded = self.retriever.vocabulary.expand(q)
-        passages, verdict = self._myth_first(q, expanded, retrieval)
-        # A follow-up was searched with the conversation's subject; its sentences are chosen
-        # for what this question asks.
-        follow_up = bool(history) and retrieval.query != expanded
-        vector = self.retriever.embedder.embed_query(q) if follow_up else retrieval.vector
-        composition = grounded.compose(q, retrieval.query, self._with_siblings(passages),
-                                       self.retriever.idf, self.retriever.default_idf, verdict,
-                                       self.retriever.sentence_vectors, vector)
-        supported = (
-            composition.citations
-            and retrieval.best_dense >= MIN_DENSE
-            # A follow-up's own words ("and how long?") are far from any sentence; its
-            # retrieval, searched with the conversation's subject, is the test of cover.
-            and (follow_up or composition.similarity >= MIN_SENTENCE_SIMILARITY)
-            and (composition.coverage >= MIN_COVERAGE or retrieval.best_dense >= STRONG_DENSE)
-        )
-        timings["compose"] = (time.perf_counter() - t) * 1000
-        if not supported:
-            if not gate.safeguarding and not gate.hostile and mentions == 0 \
-                    and retrieval.best_dense < OFF_TOPIC_DENSE and not history:
-                return None
-            return self._not_found(steering=gate.hostile)
-        result = Answer("answer", composition.text, composition.citations,
-                        self._answer_signposts(retrieval), passages=retrieval.passages)
-        if self.composer is not None and not gate.safeguarding:
-            result = self.composer.compose(q, retrieval.passages, fallback=result)
-            timings["compose"] = (time.perf_counter() - t) * 1000
+    def _reply(self, q: Query, on_token: Callable[[str], None] | None) -> Answer:
+        if q.empty:
+            return self.finisher.not_found(steering=True)
+        if q.nation:
+            return self.finisher.nation(q.nation)
+        route = self.router.route(q)
+        result = self._compose(q, route, on_token)
+        result.trace = {**route.trace, **result.trace,
+                        "risk": round(q.risk.risk, 4), "risk_words": q.risk.by_words}
+        result.passages = route.retrieval.passages
         return result
 
-    # -- the deterministic tools ------------------------------------------------------------
+    def _compose(self, q: Query, route: Route, on_token: Callable[[str], None] | None
+                 ) -> Answer:
+        f = self.finisher
+        if route.kind == "deadline":
+            return self._deadline(q)
+        if route.kind == "not_covered" and route.topic:
+            topic = route.topic.topic
+            where = self.signposts.get(*topic.signposts)
+            text = "\n".join([topic.reply, "For this, try:", *(f"- {contact(s)}" for s in where)])
+            return Answer("not_found", text, signposts=where)
+        if route.kind == "off_topic":
+            return f.off_topic()
+        if route.kind == "not_found":
+            return f.not_found(steering=q.hostile)
+        if route.kind == "card" and route.card:
+            card = route.card.card
+            draft = compose.card_reply(route.card, route.keep_yes_no, self.retriever.doc_passages,
+                                       route.second)
+            docs = [card.doc_id] + ([route.second.card.doc_id] if route.second else [])
+            result = Answer("answer", draft.text, draft.citations, f.answer_signposts(docs),
+                            card=card.id, answering=card.q,
+                            suggestions=self._suggestions(card.next))
+        else:
+            draft = compose.closest_reply(route.retrieval.passages)
+            result = Answer("answer", draft.text, draft.citations,
+                            f.answer_signposts([c.doc_id for c in draft.citations]))
+        if self.composer is not None and not q.risk.at_risk:
+            result = self._with_llm(q, route, result, on_token)
+        return result
 
-    def _deadline(self, kind: str, q: str, history: History, today: date) -> Answer | None:
-        """The statutory dates, when the question or the conversation gives a start date."""
-        start, certificate = tools.find_start(q, history, today)
-        if start is None:
-            return None
-        reply = tools.deadline_reply(kind, start, today, self.retriever.doc_passages,
-                                     certificate)
-        ids = ["sendiass", *(["ipsea", "send-tribunal"] if kind == "appeal" else [])]
-        return Answer("answer", f"{reply.text}\n\n{grounded.DISCLAIMER}", reply.citations,
-                      self.signposts.get(*ids), tool="deadline", deadlines=reply.deadlines)
+    def _with_llm(self, q: Query, route: Route, grounded: Answer,
+                  on_token: Callable[[str], None] | None) -> Answer:
+        """The configured LLM's reply from the cited passages first, then the retrieved ones;
+        the grounded reply when the LLM's does not pass validation."""
+        cited = {c.passage_id for c in grounded.citations}
+        first = [Passage(c, 1.0, i) for i, c in enumerate(
+            (c for d in self.retriever.doc_passages.values() for c in d if c.id in cited), 1)]
+        rest = [p for p in route.retrieval.passages if p.chunk.id not in cited]
+        direct = "none"
+        if route.card:
+            answer = route.card.card.answer
+            direct = answer if route.keep_yes_no else without_opening(answer)
+        return self.composer.compose(q.text, [*first, *rest], fallback=grounded,
+                                     on_token=on_token, direct=direct)
 
-    def _with_letter(self, result: Answer, q: str, history: History, today: date) -> Answer:
-        """The answer, offering the model letter the question asks for (if it asks for one)."""
-        letter = tools.letter_for(q, history, today, self.letters)
-        if letter is None:
-            return result
-        if result.kind != "answer":  # the guidance said nothing more: the letter is the answer
-            result = Answer("answer", grounded.DISCLAIMER, [],
-                            self.signposts.for_kind("not_found"))
-        cited = next((c for c in result.citations if c.doc_id == letter.template.doc_id), None)
-        n = cited.n if cited else len(result.citations) + 1
-        citations = result.citations if cited else [
-            *result.citations, tools.letter_citation(n, letter, self.retriever.doc_passages)]
-        text = _before_disclaimer(result.text, tools.letter_line(letter, n))
-        return Answer("answer", text, citations, result.signposts, result.timings_ms,
-                      result.passages, tool="letter", letter=letter)
+    def _suggestions(self, ids: Sequence[str]) -> list[Suggestion]:
+        out = [Suggestion(c.id, c.q) for i in ids if (c := self.cards.get(i))]
+        return out[:MAX_SUGGESTIONS]
 
-    def _with_siblings(self, passages: list[Passage], docs: int = 2) -> list[Passage]:
-        """The retrieved passages, then the other passages of the best notes.
-
-        Notes are short and one topic each: the sentence that answers may sit in a sibling of
-        the passage that matched. Siblings rank just below the passage that brought them in.
-        """
-        out = list(passages[:CANDIDATES])
-        have = {p.chunk.id for p in out}
-        for p in passages[:docs]:
-            for c in self.retriever.doc_passages.get(p.chunk.doc_id, []):
-                if c.id not in have:
-                    have.add(c.id)
-                    out.append(Passage(c, 0.0, p.rank + SIBLING_OFFSET))
-        return out
-
-    def _myth_first(self, q: str, expanded: str, retrieval: Retrieval
-                    ) -> tuple[list[Passage], str | None]:
-        """A question repeating a myth leads with the opening of the note that corrects it."""
-        found = grounded.myth_verdict(q, retrieval.passages, self.retriever.idf,
-                                      self.retriever.default_idf, expanded)
-        if not found:
-            return retrieval.passages, None
-        passage, verdict = found
-        opening = min(self.retriever.doc_passages[passage.chunk.doc_id], key=lambda c: c.position)
-        rest = [p.chunk for p in retrieval.passages if p.chunk.id != opening.id]
-        ranked = [Passage(c, 0.0, i) for i, c in enumerate([opening, *rest], 1)]
-        return ranked, verdict
-
-    @staticmethod
-    def _with_safeguarding(result: Answer, prefix: str, crisis: list[Signpost]) -> Answer:
-        body = ""
-        if result.kind == "answer":
-            body = f"\n\nAbout your SEND question:\n{result.text}"
-        return Answer("safeguarding", prefix + body, result.citations,
-                      crisis + [s for s in result.signposts if s not in crisis],
-                      passages=result.passages)
-
-
-def _before_disclaimer(text: str, extra: str) -> str:
-    """The answer text with a paragraph added before its closing not-legal-advice line."""
-    head, sep, tail = text.rpartition(grounded.DISCLAIMER)
-    if not sep:
-        return f"{text}\n\n{extra}"
-    return f"{head.rstrip()}\n\n{extra}\n\n{sep}{tail}"
+    def _deadline(self, q: Query) -> Answer:
+        """The statutory dates, worked out from the date the message gives."""
+        assert q.deadline_kind and q.start is not None
+        reply = tools.deadline_reply(q.deadline_kind, q.start, self.today(),
+                                     self.retriever.doc_passages, q.certificate)
+        ids = ["sendiass", *(["ipsea", "send-tribunal"] if q.deadline_kind == "appeal" else [])]
+        return Answer("answer", reply.text, reply.citations, self.signposts.get(*ids),
+                      tool="deadline", deadlines=reply.deadlines)
 
 
 def stream_text(result: Answer, words_per_piece: int = 4) -> Iterator[str]:

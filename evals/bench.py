@@ -73,7 +73,7 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
         chunks = [c for c in build_chunks(load_all([corpus], Summary()), s.chunk_tokens)]
         texts = [embed_text(c) for c in chunks]
         t1 = time.perf_counter()
-        embedder.raw_encode(texts)
+        embedder.encode(texts)
         raw_s = time.perf_counter() - t1
         t2 = time.perf_counter()
         second = run_ingest([corpus], s, store, lambda: embedder)
@@ -167,7 +167,7 @@ def answer(args: argparse.Namespace, settings: Settings) -> int:
             big_store = build_synthetic(s, engine.retriever.store, args.synthetic)
             big_store.require(IndexInfo(settings.embedding_model_id, embedder.dim,
                                         settings.chunk_tokens))
-            big = Engine(s, HybridRetriever(big_store, embedder),
+            big = Engine(s, HybridRetriever(big_store, embedder), engine.cards,
                          load_signposts(settings.signposts_path))
             print(f"synthetic index: {big_store.count()} records, built in "
                   f"{time.perf_counter() - t:.0f} s")

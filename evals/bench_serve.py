@@ -2,7 +2,9 @@
 
 Starts `send-assistant serve` on a free loopback port over the current index (or uses --url),
 runs N clients posting a rotating set of realistic questions to /api/ask for S seconds, and
-prints requests/s, p50/p95 latency and errors. The server it starts is always stopped.
+prints requests/s, p50/p95 latency and errors. With `--workers 1,2` it serves a copy of the
+index from a Chroma server (`chroma run`), once with each number of worker processes, and
+prints the figures side by side. Every server it starts is stopped.
 Target: zero errors and p95 under a second with 20 clients.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -89,18 +92,66 @@ class Server:
 
 
 @contextmanager
-def started_server(settings: Settings, clients: int) -> Iterator[Server]:
-    """`send-assistant serve` in a subprocess, with no rate limit and a slot per client."""
+def chroma_server(index_dir: Path) -> Iterator[int]:
+    """`chroma run` over a copy of the index folder, on a free loopback port; always stopped."""
+    binary = Path(sys.executable).with_name("chroma")
+    if not binary.exists():
+        found = shutil.which("chroma")
+        if not found:
+            raise RuntimeError("the chroma server binary is not installed (pip install chromadb)")
+        binary = Path(found)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryFile() as log:
+        data = Path(tmp) / "index"
+        shutil.copytree(index_dir, data)
+        proc = subprocess.Popen([str(binary), "run", "--host", "127.0.0.1", "--port", str(port),
+                                 "--path", str(data)], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while not _heartbeat(port):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError("chroma run did not come up:\n"
+                                       + log.read().decode(errors="replace")[-2000:])
+                time.sleep(0.2)
+            yield port
+        finally:
+            stop_process(proc)
+
+
+def _heartbeat(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success
+    except httpx.HTTPError:
+        return False
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """Ask the process to end; kill it if it has not within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def started_server(settings: Settings, workers: int = 1, chroma_port: int | None = None
+                   ) -> Iterator[Server]:
+    """`send-assistant serve` in a subprocess with the default limits, no rate limit (every
+    bench client comes from one address), over the embedded index or a Chroma server."""
     port = free_port()
     env = {
         **os.environ,
         "SEND_INDEX_DIR": str(Path(settings.index_dir).resolve()),
         "SEND_RATE_LIMIT_PER_MINUTE": "0",
-        "SEND_MAX_CONCURRENT": str(max(clients, settings.max_concurrent_answers)),
+        "SEND_CHROMA_HOST": "127.0.0.1" if chroma_port else "",
+        "SEND_CHROMA_PORT": str(chroma_port or settings.chroma_port),
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
     command = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(port)]
+               "--port", str(port), "--workers", str(workers)]
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log,
@@ -109,12 +160,7 @@ def started_server(settings: Settings, clients: int) -> Iterator[Server]:
             _wait_until_ready(url, proc, log)
             yield Server(url, proc)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
 
 
 def _wait_until_ready(url: str, proc: subprocess.Popen[bytes], log: IO[bytes]) -> None:
@@ -160,14 +206,15 @@ def run_load(url: str, clients: int, seconds: float) -> Load:
     return load
 
 
-def report(load: Load, clients: int, url: str) -> str:
+def report(load: Load, clients: int, url: str, workers: int | None = None) -> str:
     done = len(load.latencies_ms)
     errors = sum(load.errors.values())
     p50, p95 = percentile(load.latencies_ms, 50), percentile(load.latencies_ms, 95)
     met = errors == 0 and p95 < TARGET_P95_MS
     detail = ", ".join(f"{k}: {v}" for k, v in load.errors.most_common()) or "none"
     return "\n".join([
-        f"bench serve: {clients} clients for {load.seconds:.1f} s, POST /api/ask at {url}",
+        f"bench serve: {clients} clients for {load.seconds:.1f} s, POST /api/ask at {url}"
+        + (f" ({workers} worker{'s' if workers > 1 else ''}, Chroma server)" if workers else ""),
         f"  requests     {done + errors}",
         f"  requests/s   {(done + errors) / max(load.seconds, 1e-9):.1f}",
         f"  latency p50  {p50:.0f} ms",
@@ -184,12 +231,23 @@ def main_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.url:
         print(report(run_load(args.url.rstrip("/"), clients, seconds), clients, args.url))
         return 0
-    print(f"starting the server over {settings.index_dir} …", file=sys.stderr)
+    counts = [int(n) for n in str(args.workers or "").split(",") if n.strip()]
     try:
-        with started_server(settings, clients) as server:
-            load = run_load(server.url, clients, seconds)
+        if not counts:
+            print(f"starting the server over {settings.index_dir} …", file=sys.stderr)
+            with started_server(settings) as server:
+                print(report(run_load(server.url, clients, seconds), clients, server.url))
+            return 0
+        rates = {}
+        with chroma_server(Path(settings.index_dir)) as port:
+            for n in counts:
+                print(f"starting {n} worker(s) against the Chroma server …", file=sys.stderr)
+                with started_server(settings, n, port) as server:
+                    load = run_load(server.url, clients, seconds)
+                print(report(load, clients, server.url, n))
+                rates[n] = (len(load.latencies_ms) + sum(load.errors.values())) / load.seconds
+        print("requests/s by workers: " + ", ".join(f"{n}: {r:.1f}" for n, r in rates.items()))
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(report(load, clients, server.url))
     return 0

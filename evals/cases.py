@@ -13,7 +13,15 @@ The file looks like this (regexes are Python `re`, matched case-insensitively)::
           absent: ["\\b20 weeks to decide"]     # no regex here may match the text
           cites: ["9\\.14"]                     # each must match a citation's title or authority
           outcome: answer                       # answer | not_found | out_of_scope | safeguarding
+          lead: ["\\b6 weeks\\b"]             # each must match the reply's first sentence
+          polarity: yes                         # yes | no: the word the reply must open with
+          card: assessment-decision-time        # the answer card (or a list of equally right
+                                                # cards) that should answer it
         tags: [deadline, ehcp]
+
+The reply's first sentence (its *lead*) is read past an opening "Yes." or "No.": in "Yes. You
+can appeal. [1]" it is "Yes. You can appeal." A reply whose opening word disagrees with
+`polarity` is a contradiction.
 
 Every problem in the file is collected and reported at once, each naming its case and field.
 """
@@ -35,7 +43,8 @@ SCHEMA_VERSION = 1
 ROLES = ("user", "assistant")
 _TOP_KEYS = ("version", "cases")
 _CASE_KEYS = ("id", "question", "history", "expect", "tags")
-_EXPECT_KEYS = ("facts", "absent", "cites", "outcome")
+_EXPECT_KEYS = ("facts", "absent", "cites", "outcome", "lead", "polarity", "card")
+POLARITIES = ("yes", "no")
 _TURN_KEYS = ("role", "content")
 
 
@@ -57,15 +66,25 @@ class Expect:
     absent: tuple[re.Pattern[str], ...] = ()
     cites: tuple[re.Pattern[str], ...] = ()
     outcome: str = "answer"
+    lead: tuple[re.Pattern[str], ...] = ()
+    polarity: str | None = None
+    card: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The expectation as plain strings, for reports."""
-        return {
+        out: dict[str, Any] = {
             "facts": [[p.pattern for p in alts] for alts in self.facts],
             "absent": [p.pattern for p in self.absent],
             "cites": [p.pattern for p in self.cites],
             "outcome": self.outcome,
         }
+        if self.lead:
+            out["lead"] = [p.pattern for p in self.lead]
+        if self.polarity:
+            out["polarity"] = self.polarity
+        if self.card:
+            out["card"] = list(self.card)
+        return out
 
 
 @dataclass(frozen=True)
@@ -203,11 +222,26 @@ def _parse_expect(where: str, raw: Any, problems: list[str]) -> Expect:
     absent = _compile_list(where, "expect.absent", raw.get("absent"), problems)
     cites = _compile_list(where, "expect.cites", raw.get("cites"), problems)
 
+    lead = _compile_list(where, "expect.lead", raw.get("lead"), problems)
+
     outcome = raw.get("outcome", "answer")
     if outcome not in ANSWER_KINDS:
         problems.append(f"{where}: outcome must be one of {', '.join(ANSWER_KINDS)}")
         outcome = "answer"
-    return Expect(facts=tuple(facts), absent=absent, cites=cites, outcome=str(outcome))
+    polarity = raw.get("polarity")
+    if isinstance(polarity, bool):  # YAML reads a bare yes/no as a boolean
+        polarity = "yes" if polarity else "no"
+    if polarity is not None and polarity not in POLARITIES:
+        problems.append(f"{where}: expect.polarity must be yes or no")
+        polarity = None
+    raw_card = raw.get("card")
+    card = [raw_card] if isinstance(raw_card, str) else raw_card
+    if card is not None and (not isinstance(card, list) or not card
+                             or not all(isinstance(c, str) and c.strip() for c in card)):
+        problems.append(f"{where}: expect.card must be a card id or a list of them")
+        card = None
+    return Expect(facts=tuple(facts), absent=absent, cites=cites, outcome=str(outcome),
+                  lead=lead, polarity=polarity, card=tuple(card or ()))
 
 
 def _compile_list(

@@ -201,6 +201,19 @@ def _baseline_rows(summary: Mapping[str, Any], baseline: Mapping[str, Any]) -> l
     ]
 
 
+def answer_line(s: Mapping[str, Any]) -> str:
+    """The headline of what a parent sees: contradictions, leads, cards, abstention, risk."""
+    return (
+        f"Answers: contradictions {s.get('contradictions', 0)} of "
+        f"{s.get('polarity_cases', 0)} yes/no; lead accuracy {_pct(s.get('lead_accuracy'))} "
+        f"({s.get('lead_cases', 0)}); card top-1 {_pct(s.get('card_top1'))} "
+        f"({s.get('card_cases', 0)}); abstention precision "
+        f"{_pct(s.get('abstention_precision'))}, recall {_pct(s.get('abstention_recall'))}; "
+        f"safeguarding recall {_pct(s.get('safeguarding_recall'))}, false alarms "
+        f"{_pct(s.get('false_alarm_rate'))}"
+    )
+
+
 def render_terminal(
     summary: Mapping[str, Any],
     results: Sequence[CaseResult],
@@ -215,6 +228,7 @@ def render_terminal(
         f"Retrieval: hit@5 {_pct(s['hit_at_5'])}, MRR {_num(s['mrr'])} "
         f"over {s.get('retrieval_cases', 0)} case(s) with cites; "
         f"latency p50 {_ms(s['latency_p50_ms'])}, p95 {_ms(s['latency_p95_ms'])}",
+        answer_line(s),
         "",
         _text_table(_TAG_HEADERS, _tag_rows(s)),
     ]

@@ -15,7 +15,11 @@ from evals.metrics import CaseResult, Thresholds, check_case
 #: Anything that answers like `Engine.answer` and returns an object with `to_dict`.
 Answerer = Callable[[str, list[dict[str, str]]], Any]
 THRESHOLDS = Path(__file__).with_name("thresholds.yaml")
+#: The tuning split: thresholds and knobs are chosen on these cases.
 DEFAULT_CASES = Path(__file__).with_name("cases.yaml")
+#: The untouched split: no threshold or knob is ever chosen on it; it is only reported.
+HOLDOUT_CASES = Path(__file__).with_name("holdout.yaml")
+SPLITS = {"tuning": DEFAULT_CASES, "holdout": HOLDOUT_CASES}
 
 
 def run_cases(answer: Answerer, cases: Sequence[Case]) -> list[CaseResult]:
@@ -25,7 +29,8 @@ def run_cases(answer: Answerer, cases: Sequence[Case]) -> list[CaseResult]:
         started = time.perf_counter()
         reply = answer(case.question, history)
         latency = (time.perf_counter() - started) * 1000
-        results.append(check_case(case, reply.to_dict(include_passages=True), latency))
+        results.append(check_case(case, reply.to_dict(include_passages=True, include_trace=True),
+                                  latency))
     return results
 
 

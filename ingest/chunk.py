@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from assistant.authorities import authorities_in
-from assistant.text import sentences
+from assistant.cards import card_payload
 from assistant.tokens import count_tokens
 from assistant.types import Chunk
 from ingest.loaders import Document
@@ -22,7 +22,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d+[.)]|\([a-z0-9]+\))\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(“\"'£])")
 # Bumped when the embedded text's shape changes, so old vectors are not reused.
-CHUNK_FORMAT = "v1"
+CHUNK_FORMAT = "v2"
 
 
 @dataclass
@@ -98,23 +98,21 @@ def header(title: str, section: str) -> str:
 def embed_text(chunk: Chunk) -> str:
     if chunk.kind == "passage":
         return f"{header(chunk.title, chunk.section)}\n{chunk.text}"
-    if chunk.kind == "sentence":
-        return f"{chunk.title}: {chunk.text}"
-    return chunk.text
+    return chunk.text  # a note's question, or one wording of an answer card
 
 
-#: Sentences shorter than this are not worth a vector of their own.
-MIN_SENTENCE_WORDS = 5
-
-
-def sentence_records(passage: Chunk) -> list[Chunk]:
-    """One record per sentence of a passage, embedded so answers can pick the best sentence."""
+def card_records(doc: Document) -> list[Chunk]:
+    """One record per wording of each of the document's answer cards, carrying the card."""
     out = []
-    for i, s in enumerate(sentences(passage.text)):
-        if len(s.split()) < MIN_SENTENCE_WORDS:
-            continue
-        out.append(replace(passage, id=chunk_id("sentence", passage.id, s), text=s,
-                           position=i, kind="sentence", parent=passage.id))
+    for card in doc.cards:
+        payload = card_payload(card)
+        for i, wording in enumerate(card.wordings):
+            out.append(Chunk(id=chunk_id("card", doc.doc_id, card.id, wording, payload),
+                             text=wording, doc_id=doc.doc_id, title=doc.title,
+                             publisher=doc.publisher, authorities=doc.authorities, url=doc.url,
+                             position=i, doc_hash=doc.content_hash,
+                             source_path=doc.source_path, topics=doc.topics, kind="card",
+                             parent=card.id, payload=payload))
     return out
 
 
@@ -125,8 +123,8 @@ def chunk_id(*parts: str) -> str:
     return h.hexdigest()[:32]
 
 
-def chunk_document(doc: Document, budget: int, with_sentences: bool = True) -> list[Chunk]:
-    """The document's passages, their sentences, then one record per front-matter question."""
+def chunk_document(doc: Document, budget: int) -> list[Chunk]:
+    """The document's passages, one record per front-matter question, then its card wordings."""
     chunks: list[Chunk] = []
     doc_hash = doc.content_hash
     for section in _sections(doc.text):
@@ -147,8 +145,6 @@ def chunk_document(doc: Document, budget: int, with_sentences: bool = True) -> l
                 current.append(unit)
         if current:
             chunks.append(_make(doc, section_name, "\n\n".join(current), len(chunks), doc_hash))
-    if with_sentences:
-        chunks += [s for c in list(chunks) for s in sentence_records(c)]
     for i, q in enumerate(doc.questions):
         chunks.append(
             Chunk(
@@ -167,7 +163,7 @@ def chunk_document(doc: Document, budget: int, with_sentences: bool = True) -> l
                 myth=doc.myth,
             )
         )
-    return chunks
+    return chunks + card_records(doc)
 
 
 def _make(doc: Document, section: str, text: str, position: int, doc_hash: str) -> Chunk:

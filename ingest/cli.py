@@ -74,4 +74,5 @@ def render(s: Summary) -> str:
         lines.append(f"skipped {sk.path}: {sk.reason}")
     for d in s.removed:
         lines.append(f"removed {d}")
+    lines += [f"warning: {w}" for w in s.warnings]
     return "\n".join(lines)

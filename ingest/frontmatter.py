@@ -11,6 +11,8 @@ from typing import Any
 import yaml
 
 from assistant.authorities import parse_authority
+from assistant.types import Card
+from ingest.cards import CardError, parse_cards
 
 AUDIENCES = {"parents", "staff", "both"}
 NATIONS = {"england", "wales", "scotland", "northern-ireland"}
@@ -40,6 +42,10 @@ class NoteMeta:
     last_reviewed: dt.date
     nation: str
     myth: str = ""
+    #: The note's answer cards (`answers:`), checked against its body.
+    cards: tuple[Card, ...] = ()
+    #: `confidence: medium` marks a note resting on a point the checked facts do not confirm.
+    confidence: str = "high"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -67,8 +73,14 @@ def _strings(data: dict[str, Any], key: str, problems: list[str]) -> tuple[str, 
     return tuple(v.strip() for v in value)
 
 
-def validate_note(data: dict[str, Any], expected_id: str | None = None) -> NoteMeta:
-    """Check a note's front matter; raise FrontMatterError listing every problem found."""
+OPTIONAL = ("myth", "answers", "confidence", "unconfirmed")
+CONFIDENCE = ("high", "medium")
+
+
+def validate_note(data: dict[str, Any], expected_id: str | None = None, body: str = ""
+                  ) -> NoteMeta:
+    """Check a note's front matter (and its cards against `body`); raise FrontMatterError
+    listing every problem found."""
     problems: list[str] = []
     missing = [k for k in REQUIRED if k not in data]
     if missing:
@@ -117,6 +129,20 @@ def validate_note(data: dict[str, Any], expected_id: str | None = None) -> NoteM
     myth = data.get("myth", "")
     if myth and not isinstance(myth, str):
         problems.append("myth must be a string")
+    confidence = str(data.get("confidence", "high"))
+    if confidence not in CONFIDENCE:
+        problems.append("confidence must be high or medium")
+    unconfirmed = data.get("unconfirmed")
+    if confidence == "medium" and not (isinstance(unconfirmed, list) and unconfirmed
+                                       and all(isinstance(u, str) for u in unconfirmed)):
+        problems.append("a note with confidence: medium must name its unconfirmed points "
+                        "(unconfirmed: a list of strings)")
+    cards: list[Card] = []
+    if isinstance(note_id, str) and "answers" in data:
+        try:
+            cards = parse_cards(data["answers"], note_id, body, authorities)
+        except CardError as exc:
+            problems.append(str(exc))
     if problems:
         raise FrontMatterError("; ".join(problems))
     return NoteMeta(
@@ -131,5 +157,7 @@ def validate_note(data: dict[str, Any], expected_id: str | None = None) -> NoteM
         last_reviewed=reviewed,
         nation=data["nation"],
         myth=str(myth or "").strip(),
-        extra={k: v for k, v in data.items() if k not in REQUIRED and k != "myth"},
+        cards=tuple(cards),
+        confidence=confidence,
+        extra={k: v for k, v in data.items() if k not in REQUIRED and k not in OPTIONAL},
     )

@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.cards import card_payload
 from assistant.errors import DocumentError
+from assistant.types import Card
 from ingest.frontmatter import FrontMatterError, NoteMeta, split_front_matter, validate_note
 
 # Bumped when the metadata stored with chunks changes shape, so the next ingest rewrites it.
-METADATA_VERSION = "m1"
+METADATA_VERSION = "m2"
 SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
 
 
@@ -43,11 +45,17 @@ class Document:
         return self.note.myth if self.note else ""
 
     @property
+    def cards(self) -> tuple[Card, ...]:
+        return self.note.cards if self.note else ()
+
+    @property
     def content_hash(self) -> str:
         """Changes whenever anything stored about the document changes."""
         h = hashlib.sha256(METADATA_VERSION.encode())
+        cards = "|".join(card_payload(c) for c in self.cards)
         for part in (self.myth, self.doc_id, self.title, self.url, self.publisher, self.text,
-                     "|".join(self.authorities), "|".join(self.topics), "|".join(self.questions)):
+                     "|".join(self.authorities), "|".join(self.topics), "|".join(self.questions),
+                     cards):
             h.update(part.encode("utf-8"))
             h.update(b"\0")
         return h.hexdigest()[:16]
@@ -80,7 +88,8 @@ def load_markdown(path: Path, doc_id: str) -> Document:
     text = _decode(path.read_bytes())
     try:
         data, body = split_front_matter(text)
-        note = validate_note(data, expected_id=path.stem) if data is not None else None
+        note = (validate_note(data, expected_id=path.stem, body=body) if data is not None
+                else None)
     except FrontMatterError as exc:
         raise DocumentError(f"invalid front matter: {exc}") from None
     if not body.strip():

@@ -3,19 +3,27 @@
 Incremental and idempotent: chunk ids are content hashes, so vectors already in the live
 index are copied rather than re-embedded, and an unchanged corpus writes nothing. Each run that
 changes anything writes a complete new generation and then switches to it (see
-`assistant.store`), so readers never see half an index.
+`assistant.store`), so readers never see half an index; then it deletes all but the live
+generation and the one before, and gives their disk space back.
+
+Input is bounded: a file over SEND_MAX_FILE_BYTES, a document that would make more than
+SEND_MAX_RECORDS_PER_DOCUMENT records, and anything found that is not a regular file (a link to
+nothing, a link that loops, a FIFO, a socket, a device) is skipped and named in the summary.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from assistant.embeddings import Embedder
-from assistant.errors import DocumentError, SendAssistantError
+from assistant.errors import DocumentError, IndexWriteError, SendAssistantError
 from assistant.settings import Settings
 from assistant.store import ChunkStore, IndexInfo
 from assistant.types import Chunk
@@ -44,6 +52,8 @@ class Summary:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    #: Problems that did not stop a document going in (a card's `next` naming no card).
+    warnings: list[str] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
     reused: int = 0
@@ -63,28 +73,131 @@ class Summary:
         return d
 
 
-def discover(paths: Sequence[Path]) -> list[tuple[Path, Path]]:
-    """(file, root) for every supported file under the paths. A missing path is an error."""
-    found: list[tuple[Path, Path]] = []
+def discover(paths: Sequence[Path], skipped: list[Skipped] | None = None
+             ) -> list[tuple[Path, Path]]:
+    """(file, root) for every supported file under the paths. A missing path is an error.
+
+    Links are followed, each file and folder taken once. What cannot be read as a file is put
+    in `skipped` with the reason and never opened (a FIFO would block the run): a link to
+    nothing, a link that loops, a FIFO, a socket, a device. Hidden names are passed over.
+    """
+    walk = _Walk([] if skipped is None else skipped)
     for p in paths:
-        if not p.exists():
+        if not os.path.lexists(p):
             raise SendAssistantError(
                 f"The path {p} does not exist. Give a file or folder of .md, .txt, .html, "
                 ".pdf or .docx documents."
             )
-        if p.is_file():
-            found.append((p, p.parent))
-            continue
-        for f in sorted(p.rglob("*")):
-            if f.is_file() and f.suffix.lower() in SUPPORTED and not f.name.startswith("."):
-                found.append((f, p))
-    return found
+        start = len(walk.found)
+        walk.visit(p, p if p.is_dir() else p.parent, named=True)
+        walk.follow_links()
+        walk.found[start:] = sorted(walk.found[start:])  # as they sort, whichever way reached
+    return walk.found
 
 
-def load_all(paths: Sequence[Path], summary: Summary) -> list[Document]:
-    docs: dict[str, Document] = {}
-    for f, root in discover(paths):
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+class _Walk:
+    """One walk over the paths. The folders themselves are walked before the links in them
+    are followed, so what is both in a folder and behind a link is read from the folder (and
+    its id comes from where it really is); the link is the one reported."""
+
+    def __init__(self, skipped: list[Skipped]) -> None:
+        self.skipped = skipped
+        self.found: list[tuple[Path, Path]] = []
+        self._seen: dict[tuple[int, int], Path] = {}  # (device, inode) -> the path taken
+        self._links: list[tuple[Path, Path]] = []  # (link, root), to follow after the folders
+
+    def _skip(self, path: Path, reason: str) -> None:
+        log.warning("skipped %s: %s", path, reason)
+        self.skipped.append(Skipped(str(path), reason))
+
+    def visit(self, path: Path, root: Path, named: bool = False) -> None:
+        """A folder is walked, a supported regular file taken, anything else reported."""
         try:
+            st = path.stat()  # follows links; stat never opens, so a FIFO cannot block here
+        except OSError as exc:
+            self._skip(path, _unreachable(path, exc))
+            return
+        key = (st.st_dev, st.st_ino)
+        if stat.S_ISDIR(st.st_mode):
+            loop = _loop(path) if path.is_symlink() else None
+            if loop:
+                self._skip(path, loop)
+            elif key in self._seen:
+                self._skip(path, f"it is the folder {self._seen[key]} again, which is read "
+                                 "already; remove the link or give the folder once")
+            else:
+                self._seen[key] = path
+                self._folder(path, root)
+            return
+        if not stat.S_ISREG(st.st_mode):
+            what = next((name for test, name in _SPECIAL if test(st.st_mode)), "not a file")
+            self._skip(path, f"it is {what}, not a regular file; only regular files are read, "
+                             "so copy the document into a file")
+            return
+        if not named and path.suffix.lower() not in SUPPORTED:
+            return  # not a document: a folder may hold other files
+        if key in self._seen:
+            self._skip(path, f"it is the same file as {self._seen[key]}, which is read already")
+            return
+        self._seen[key] = path
+        self.found.append((path, root))
+
+    def _folder(self, folder: Path, root: Path) -> None:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            self._skip(folder, f"the folder cannot be read ({exc.strerror or exc}); "
+                               "check its permissions")
+            return
+        for name in names:
+            child = folder / name
+            if child.is_symlink():
+                if not name.startswith("."):
+                    self._links.append((child, root))
+            elif not name.startswith(".") or child.is_dir():
+                self.visit(child, root)  # hidden files are never read; hidden folders are
+
+    def follow_links(self) -> None:
+        while self._links:
+            self.visit(*self._links.pop(0))
+
+
+def _unreachable(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "it is a link that leads back to itself (a loop); fix or remove the link"
+    if path.is_symlink() and exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return f"it is a link to {os.readlink(path)}, which does not exist; fix or remove the link"
+    return f"it cannot be read ({exc.strerror or exc}); check its permissions"
+
+
+def _loop(link: Path) -> str | None:
+    """Why following a link to a folder would loop (it leads to a folder it is inside)."""
+    target = Path(os.path.realpath(link))
+    here = Path(os.path.realpath(link.parent))
+    if target == here or target in here.parents:
+        return (f"it is a link to {target}, a folder it is itself inside, so reading it would "
+                "never end; remove the link")
+    return None
+
+
+def load_all(paths: Sequence[Path], summary: Summary,
+             settings: Settings | None = None) -> list[Document]:
+    limit = (settings or Settings()).max_file_bytes
+    docs: dict[str, Document] = {}
+    card_owner: dict[str, str] = {}
+    for f, root in discover(paths, summary.skipped):
+        try:
+            size = f.stat().st_size
+            if size > limit:
+                raise DocumentError(
+                    f"it is {_megabytes(size)}, over the {_megabytes(limit)} limit for one file "
+                    "(SEND_MAX_FILE_BYTES); split it into smaller documents, or raise "
+                    "SEND_MAX_FILE_BYTES if it really is one document"
+                )
             doc = load(f, root)
             doc.text = clean_text(doc.text, markup=doc.format in {"markdown", "html", "docx"})
             if not doc.text.strip():
@@ -94,6 +207,9 @@ def load_all(paths: Sequence[Path], summary: Summary) -> list[Document]:
                 # it must not become the title every chunk is cited and embedded with.
                 first = next(ln for ln in doc.text.splitlines() if ln.strip())
                 doc.title = first.lstrip("#").strip()[:120]
+        except OSError as exc:  # gone or unreadable since it was found
+            summary.skipped.append(Skipped(str(f), f"the file cannot be read ({exc.strerror})"))
+            continue
         except DocumentError as exc:
             log.warning("skipped %s: %s", f, exc)
             summary.skipped.append(Skipped(str(f), str(exc)))
@@ -104,16 +220,63 @@ def load_all(paths: Sequence[Path], summary: Summary) -> list[Document]:
                                 f"{docs[doc.doc_id].source_path}; give it a unique id")
             )
             continue
+        clash = next((c.id for c in doc.cards if c.id in card_owner), None)
+        if clash:
+            summary.skipped.append(
+                Skipped(str(f), f"its answer card id {clash!r} is already used by "
+                                f"{card_owner[clash]}; give the card a unique id"))
+            continue
+        card_owner.update({c.id: doc.doc_id for c in doc.cards})
         docs[doc.doc_id] = doc
+    _report_dangling_next(list(docs.values()), card_owner, summary)
     return list(docs.values())
 
 
-def build_chunks(docs: Iterable[Document], budget: int) -> list[Chunk]:
-    out: dict[str, Chunk] = {}
+def _report_dangling_next(docs: list[Document], known: dict[str, str], summary: Summary) -> None:
+    """A card's `next` id that names no card is reported. It stays in the stored card (so a
+    card's records depend on its own note only) and is ignored when answers are made."""
     for doc in docs:
-        for c in chunk_document(doc, budget):
-            out.setdefault(c.id, c)  # identical text twice in one document is stored once
+        for c in doc.cards:
+            for n in c.next:
+                if n not in known:
+                    summary.warnings.append(f"{doc.source_path}: card {c.id}: next names "
+                                            f"{n!r}, which is no card; it is ignored")
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.0f} KB"
+
+
+def build_chunks(docs: Iterable[Document], budget: int) -> list[Chunk]:
+    return _unique(c for doc in docs for c in chunk_document(doc, budget))
+
+
+def _unique(chunks: Iterable[Chunk]) -> list[Chunk]:
+    out: dict[str, Chunk] = {}
+    for c in chunks:
+        out.setdefault(c.id, c)  # identical text twice in one document is stored once
     return list(out.values())
+
+
+def chunk_within_limit(docs: Iterable[Document], settings: Settings, summary: Summary
+                       ) -> tuple[list[Document], list[Chunk]]:
+    """The documents that make at most SEND_MAX_RECORDS_PER_DOCUMENT records, and their records;
+    each one over the limit is reported in `summary.skipped`."""
+    kept: list[Document] = []
+    records: list[Chunk] = []
+    limit = settings.max_records_per_document
+    for doc in docs:
+        mine = chunk_document(doc, settings.chunk_tokens)
+        if len(mine) > limit:
+            reason = (f"it makes {len(mine)} records, over the {limit} limit for one document "
+                      "(SEND_MAX_RECORDS_PER_DOCUMENT); split it into smaller documents, or "
+                      "raise SEND_MAX_RECORDS_PER_DOCUMENT if it really is one document")
+            log.warning("skipped %s: %s", doc.source_path, reason)
+            summary.skipped.append(Skipped(doc.source_path, reason))
+            continue
+        kept.append(doc)
+        records.extend(mine)
+    return kept, _unique(records)
 
 
 def run_ingest(
@@ -128,7 +291,7 @@ def run_ingest(
 ) -> Summary:
     started = time.perf_counter()
     summary = Summary()
-    docs = load_all(paths, summary)
+    docs, chunks = chunk_within_limit(load_all(paths, summary, settings), settings, summary)
     if not docs:
         raise NothingIngested(
             "No document could be ingested"
@@ -136,7 +299,6 @@ def run_ingest(
                else ": the paths hold no .md, .txt, .html, .pdf or .docx files.")
             + " The previous index, if any, is unchanged."
         )
-    chunks = build_chunks(docs, settings.chunk_tokens)
     summary.chunks = sum(1 for c in chunks if c.kind == "passage")
 
     previous: dict[str, str] = {}  # doc_id -> doc_hash in the live index
@@ -186,16 +348,26 @@ def run_ingest(
     if on_total:
         on_total(len(todo))
     kept = [c for c in chunks if c.id in reuse]
-    if kept:
-        gen.add(kept, [reuse[c.id] for c in kept])
-    for i in range(0, len(todo), EMBED_CALL):
-        part = todo[i : i + EMBED_CALL]
-        vectors = embedder.embed_documents([embed_text(c) for c in part])
-        gen.add(part, vectors)
-        if progress:
-            progress(len(part))
-    gen.commit(expected=len(chunks))
-    store.drop_orphans()
+    try:
+        if kept:
+            gen.add(kept, [reuse[c.id] for c in kept])
+        for i in range(0, len(todo), EMBED_CALL):
+            part = todo[i : i + EMBED_CALL]
+            vectors = embedder.embed_documents([embed_text(c) for c in part])
+            gen.add(part, vectors)
+            if progress:
+                progress(len(part))
+        gen.commit(expected=len(chunks))
+    except IndexWriteError:
+        gen.discard()  # give its space back now: the disk may be the very thing that is full
+        raise
+    try:
+        store.drop_orphans()
+    except IndexWriteError as exc:
+        summary.warnings.append(
+            f"the new index is live, but older ones could not be deleted ({exc.__cause__}); "
+            "free some space and the next ingest deletes them")
+    store.compact()
     summary.embedded = len(todo)
     summary.reused = len(kept)
     summary.written = True

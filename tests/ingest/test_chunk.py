@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from assistant.authorities import parse_authority
+from assistant.cards import card_from_payload
 from assistant.settings import MODEL_MAX_TOKENS, Settings
 from assistant.tokens import count_tokens
 from assistant.types import Chunk
@@ -182,16 +183,17 @@ def test_a_passage_that_cites_nothing_falls_back_to_the_documents_authorities() 
     assert c.authorities == ("SEND Regulations 2014, reg 5(1)",)
 
 
-def test_sentence_and_question_records_point_back_to_their_source() -> None:
+def test_card_and_question_records_point_back_to_their_source() -> None:
     doc = load(NOTE, CORPUS)
     chunks = chunk_document(doc, 200)
-    by_id = {c.id: c for c in chunks}
-    sentences = [c for c in chunks if c.kind == "sentence"]
-    assert sentences
-    for s in sentences:
-        parent = by_id[s.parent]
-        assert parent.kind == "passage" and s.text in " ".join(parent.text.split())
-        assert (s.doc_id, s.section, s.url) == (parent.doc_id, parent.section, parent.url)
+    cards = [c for c in chunks if c.kind == "card"]
+    assert {c.parent for c in cards} == {card.id for card in doc.cards}
+    # One record per wording, each carrying its whole card.
+    for card in doc.cards:
+        mine = sorted((c for c in cards if c.parent == card.id), key=lambda c: c.position)
+        assert [c.text for c in mine] == list(card.wordings)
+        assert all(card_from_payload(doc.doc_id, c.payload) == card for c in mine)
+        assert all(c.doc_id == doc.doc_id and c.title == doc.title for c in mine)
     questions = [c for c in chunks if c.kind == "question"]
     assert [q.text for q in questions] == list(doc.questions)
     assert all(q.doc_id == doc.doc_id and q.title == doc.title for q in questions)

@@ -1,5 +1,6 @@
-"""The guidance notes themselves: valid front matter, every checkable fact mapped to notes that
-exist and state its figures, and no sentence copied from the scraped seed pages."""
+"""The guidance notes themselves: valid front matter and answer cards, every checkable fact
+mapped to notes that exist and state its figures, nothing copied from the shared sources, and
+no card wording that copies an eval question."""
 
 from __future__ import annotations
 
@@ -10,12 +11,27 @@ from typing import Any
 import pytest
 import yaml
 
-from ingest.frontmatter import FrontMatterError, split_front_matter, validate_note
+from assistant.types import Card
+from evals.cases import load_cases
+from evals.runner import SPLITS
+from ingest.cards import CardError, check_corpus, parse_cards
+from ingest.frontmatter import FrontMatterError, NoteMeta, split_front_matter, validate_note
 from ingest.pipeline import Summary, load_all
 from tests.ingest.helpers import CORPUS
 
 NOTES = sorted(CORPUS.glob("*.md"))
-FACT_IDS = [f"F{i:02d}" for i in range(1, 57)]
+FACT_IDS = [f"F{i:02d}" for i in range(1, 115)]
+MIN_NOTES, MIN_CARDS, MIN_CARDS_A_NOTE = 100, 500, 5
+
+
+def meta(path: Path) -> NoteMeta:
+    data, text = split_front_matter(path.read_text(encoding="utf-8"))
+    assert data is not None, f"{path.name} has no front matter"
+    return validate_note(data, expected_id=path.stem, body=text)
+
+
+def all_cards() -> list[Card]:
+    return [c for p in NOTES for c in meta(p).cards]
 
 
 def coverage() -> dict[str, Any]:
@@ -32,16 +48,90 @@ def body(note_id: str) -> str:
 
 
 def test_the_corpus_is_all_there() -> None:
-    assert len(NOTES) == 64
+    assert len(NOTES) >= MIN_NOTES
+    assert len(all_cards()) >= MIN_CARDS
 
 
 @pytest.mark.parametrize("path", NOTES, ids=[p.stem for p in NOTES])
-def test_every_note_has_valid_front_matter(path: Path) -> None:
-    data, text = split_front_matter(path.read_text(encoding="utf-8"))
-    assert data is not None, "the note has no front matter"
-    meta = validate_note(data, expected_id=path.stem)
-    assert meta.nation == "england" or meta.id == "other-nations-scope"
+def test_every_note_has_valid_front_matter_and_cards(path: Path) -> None:
+    note = meta(path)
+    _, text = split_front_matter(path.read_text(encoding="utf-8"))
+    assert note.nation == "england" or note.id == "other-nations-scope"
     assert re.search(r"^## \S", text, re.M), "the body needs at least one ## heading"
+    assert len(note.cards) >= MIN_CARDS_A_NOTE, f"{len(note.cards)} cards"
+    # Every authority a card cites is cited in the note's own text (the ingest checks this).
+    for card in note.cards:
+        for point in card.points:
+            assert point.authority in text, (card.id, point.authority)
+
+
+def test_cards_across_the_corpus_fit_together() -> None:
+    """Ids unique, no two cards with one canonical question, every `next` a real card, and
+    every `also` wording different from its card's question."""
+    cards = all_cards()
+    assert check_corpus(cards) == []
+    for c in cards:
+        assert all(a.strip().lower() != c.q.strip().lower() for a in c.also), c.id
+
+
+def test_the_card_checks_can_fail() -> None:
+    """A card citing an authority its note never states is refused, naming the card; so are
+    a yes/no question answered without Yes or No, a figure the note lacks, and a `next` id
+    that names no card."""
+    body = ("## Deadline\nThe council must decide within 6 weeks "
+            "(SEND Regulations 2014, reg 5(1)).\n")
+    raw = [{"id": "bad-card", "q": "Must the council decide quickly?",
+            "also": ["a", "b", "c", "d"], "answer": "It must decide within 9 weeks.",
+            "points": [{"text": "The council must decide within 6 weeks.",
+                        "authority": "Children and Families Act 2014, s.36(8)"}],
+            "next": ["no-such-card"]}]
+    with pytest.raises(CardError) as err:
+        parse_cards(raw, "doc", body)
+    for problem in ("card bad-card", "never cites 'Children and Families Act 2014, s.36(8)'",
+                    "must open with Yes or No", "figure(s) 9"):
+        assert problem in str(err.value)
+    good = {**raw[0], "answer": "Yes. It must decide within 6 weeks.",
+            "points": [{"text": "The council must decide within 6 weeks.",
+                        "authority": "SEND Regulations 2014, reg 5(1)"}]}
+    [card] = parse_cards([good], "doc", body)
+    assert check_corpus([card]) == ["card bad-card: next names 'no-such-card', which is no card"]
+
+
+# -- no card wording copies an eval question ------------------------------------------------
+
+#: A card wording copies an eval question when they share a run of this many words (the length
+#: the no-copy rule uses; shorter runs are common phrasing, such as "how long does the council
+#: have to decide whether to"), or when nearly all their words are the same.
+COPY_RUN, COPY_OVERLAP = 12, 0.85
+
+
+def _eval_questions() -> list[str]:
+    return [c.question for path in SPLITS.values() if path.exists() for c in load_cases(path)]
+
+
+def copies(wording: str, question: str) -> bool:
+    a, b = _words(wording), _words(question)
+    if not a or not b:
+        return False
+    if len(set(a) & set(b)) / len(set(a) | set(b)) >= COPY_OVERLAP:
+        return True
+    runs = {tuple(b[i : i + COPY_RUN]) for i in range(len(b) - COPY_RUN + 1)}
+    return any(tuple(a[i : i + COPY_RUN]) in runs for i in range(len(a) - COPY_RUN + 1))
+
+
+def test_no_card_wording_copies_an_eval_question() -> None:
+    questions = _eval_questions()
+    assert len(questions) > 500
+    copied = [(c.id, w, q) for c in all_cards() for w in c.wordings for q in questions
+              if copies(w, q)]
+    assert not copied, copied[:5]
+
+
+def test_the_eval_copy_check_can_fail() -> None:
+    q = "My son's school says he can't have an assessment until he is diagnosed, is that right?"
+    assert copies(q.upper().replace(",", ""), q)
+    assert copies("he can't have an assessment until he is diagnosed, is that right? thanks", q)
+    assert not copies("Does my child need a diagnosis before an EHC needs assessment?", q)
 
 
 def test_note_ids_are_unique_and_every_note_loads() -> None:
@@ -56,11 +146,13 @@ def test_the_validator_rejects_a_bad_note() -> None:
     data, _ = split_front_matter((CORPUS / "local-offer.md").read_text(encoding="utf-8"))
     assert data is not None
     bad = {**data, "audience": "everyone", "sources": ["not a url"], "questions": ["One?"],
-           "summary": "no full stop", "authorities": ["Some Act, s.1"]}
+           "summary": "no full stop", "authorities": ["Some Act, s.1"],
+           "confidence": "medium"}
     with pytest.raises(FrontMatterError) as err:
         validate_note(bad, expected_id="local-offer")
     for problem in ("audience must be one of", "sources must be URLs", "questions must hold",
-                    "summary must be one sentence", "authorities:"):
+                    "summary must be one sentence", "authorities:",
+                    "must name its unconfirmed points"):
         assert problem in str(err.value)
 
 
@@ -81,22 +173,24 @@ def test_facts_coverage_maps_every_fact_to_notes_that_exist() -> None:
 
 
 def _facts_md(shared_dir: Path) -> str:
-    path = shared_dir / "sources" / "statutory" / "FACTS.md"
-    if not path.exists():
-        pytest.skip(f"{path} is not present")
-    return path.read_text(encoding="utf-8")
+    """FACTS.md and FACTS-2.md, one after the other."""
+    paths = [shared_dir / "sources" / "statutory" / name for name in ("FACTS.md", "FACTS-2.md")]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        pytest.skip(f"{missing[0]} is not present")
+    return "\n".join(p.read_text(encoding="utf-8") for p in paths)
 
 
 def _fact_text(facts_md: str, fact: str) -> str:
     """One fact's paragraph from FACTS.md, bold marks removed."""
-    m = re.search(rf"^\*\*{fact}\..*?(?=^\*\*F\d\d\.|^## |\Z)", facts_md, re.M | re.S)
+    m = re.search(rf"^\*\*{fact}\..*?(?=^\*\*F\d{{2,3}}\.|^## |\Z)", facts_md, re.M | re.S)
     assert m, f"{fact} is not in FACTS.md"
     return m.group(0).replace("**", "")
 
 
 def test_every_fact_in_facts_md_is_in_facts_coverage(shared_dir: Path) -> None:
-    in_facts_md = re.findall(r"^\*\*(F\d\d)\.", _facts_md(shared_dir), re.M)
-    assert len(in_facts_md) == len(set(in_facts_md)) == 56
+    in_facts_md = re.findall(r"^\*\*(F\d{2,3})\.", _facts_md(shared_dir), re.M)
+    assert len(in_facts_md) == len(set(in_facts_md)) == 114
     assert set(in_facts_md) - set(coverage()) == set(), "facts with no coverage entry"
     assert set(coverage()) - set(in_facts_md) == set(), "coverage entries for no fact"
 
@@ -122,6 +216,15 @@ KEY_FIGURES: list[tuple[str, str, tuple[str, ...]]] = [
     ("F50", "mediation-and-the-certificate", ("2 weeks",)),
     ("F51", "tribunal-health-and-social-care-recommendations", ("3 April 2018", "5 weeks")),
     ("F52", "disability-discrimination-claims", ("6 months",)),
+    ("F65", "home-to-school-transport", ("2 miles", "3 miles")),
+    ("F74", "attendance-and-sen", ("£80", "£160")),
+    ("F76", "education-for-children-too-ill-for-school", ("15 school days",)),
+    ("F77", "education-after-exclusion", ("sixth school day",)),
+    ("F97", "discrimination-claims-time-limits", ("6 months",)),
+    ("F99", "reassessment-of-a-plan", ("14 weeks",)),
+    ("F109", "ombudsman-time-limits-and-limits", ("12 months",)),
+    ("F111", "send-reform-2026", ("23 February 2026",)),
+    ("F114", "home-education-law-changes-2026", ("29 April 2026",)),
 ]
 
 
@@ -175,9 +278,11 @@ def _runs(text: str, n: int = RUN) -> set[tuple[str, ...]]:
 
 @pytest.fixture
 def seed_runs(shared_dir: Path) -> set[tuple[str, ...]]:
+    """Every 12-word run of the shared sources: the seed pages and the facts files."""
     seeds = sorted((shared_dir / "sources" / "seeds").glob("*"))
     if not seeds:
         pytest.skip("no seed pages in ../shared/sources/seeds")
+    seeds += sorted((shared_dir / "sources" / "statutory").glob("*.md"))
     runs: set[tuple[str, ...]] = set()
     for f in seeds:
         runs |= _runs(f.read_text(encoding="utf-8", errors="replace"))
@@ -187,7 +292,8 @@ def seed_runs(shared_dir: Path) -> set[tuple[str, ...]]:
 
 def test_no_note_copies_a_run_of_words_from_a_seed_page(seed_runs: set[tuple[str, ...]]) -> None:
     copied = {}
-    for note in NOTES:
+    data_files = [CORPUS / "signposts.yaml", CORPUS / "not_covered.yaml"]
+    for note in [*NOTES, *data_files]:
         shared = _runs(note.read_text(encoding="utf-8")) & seed_runs
         if shared:
             copied[note.stem] = [" ".join(r) for r in sorted(shared)[:3]]

@@ -11,6 +11,7 @@ import pytest
 from assistant.errors import IndexMismatchError, IndexMissingError
 from assistant.settings import Settings
 from assistant.store import KINDS, ChunkStore, IndexInfo, kind_collection
+from ingest.frontmatter import FrontMatterError, split_front_matter, validate_note
 from ingest.pipeline import Summary, build_chunks, load_all, run_ingest
 from tests.conftest import FakeEmbedder
 from tests.ingest.helpers import copy_notes, expected_ids, stored_ids
@@ -119,12 +120,23 @@ def test_a_changed_document_is_replaced_and_only_its_new_text_embedded(
     assert len(hashes) == 1
 
 
+def _still_valid(path: Path, text: str) -> bool:
+    data, body = split_front_matter(text)
+    try:
+        validate_note(data or {}, expected_id=path.stem, body=body)
+    except FrontMatterError:
+        return False
+    return True
+
+
 def test_an_edited_sentence_removes_the_old_records(corpus: Path, settings: Settings) -> None:
     ingest(corpus, settings, FakeEmbedder())
     note = corpus / "senco-role.md"
     text = note.read_text(encoding="utf-8")
+    # A sentence no answer card rests on: replacing it leaves the note valid.
     old_sentence = next(
-        s for s in text.split("---", 2)[2].split("\n") if len(s) > 60 and not s.startswith("#"))
+        s for s in text.split("---", 2)[2].split("\n") if len(s) > 60 and not s.startswith("#")
+        and _still_valid(note, text.replace(s, "The SENCO coordinates SEN support in the school.")))
     note.write_text(text.replace(old_sentence, "The SENCO coordinates SEN support in the school."))
     ingest(corpus, settings, FakeEmbedder())
     texts = [c.text for c, _ in ChunkStore.open(settings).iter_records()]

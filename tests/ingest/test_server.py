@@ -3,13 +3,6 @@ the set-up several processes use to share one index."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,47 +16,6 @@ from tests.conftest import FakeEmbedder
 from tests.ingest.helpers import copy_notes, expected_ids, stored_ids
 
 pytestmark = pytest.mark.slow
-
-CHROMA = Path(sys.executable).with_name("chroma")
-GUARD_SECONDS = 60  # only so a server that never comes up cannot hang the run
-
-
-def heartbeat(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as r:
-            return "heartbeat" in next(iter(json.loads(r.read())))
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    binary = CHROMA if CHROMA.exists() else shutil.which("chroma")
-    if not binary:
-        pytest.skip(f"the chroma server binary is not installed (looked for {CHROMA})")
-    port = free_port()
-    log = open(tmp_path / "chroma.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [str(binary), "run", "--host", "127.0.0.1", "--port", str(port),
-         "--path", str(tmp_path / "server-data")],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + GUARD_SECONDS
-        while not heartbeat(port):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("chroma run did not come up:\n"
-                            + (tmp_path / "chroma.log").read_text(errors="replace")[-2000:])
-            time.sleep(0.1)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_ingest_into_a_chroma_server_and_query_it_back(
