@@ -4,8 +4,14 @@ per session), and a deterministic fake embedder that implements the real interfa
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -17,6 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant.settings import PROJECT_ROOT, Settings  # noqa: E402
 from assistant.text import terms  # noqa: E402
+from evals.bench_serve import free_port, stop_process  # noqa: E402
 
 SHARED = PROJECT_ROOT.parent / "shared"
 CORPUS = PROJECT_ROOT / "corpus"
@@ -99,3 +106,42 @@ def engine(corpus_settings: Settings, real_embedder: object) -> object:
     from assistant.answer import Engine
 
     return Engine.from_settings(corpus_settings, embedder=real_embedder)  # type: ignore[arg-type]
+
+
+# -- a real Chroma server (`chroma run`) on a free loopback port ------------------------------
+
+CHROMA = Path(sys.executable).with_name("chroma")
+GUARD_SECONDS = 60  # only so a server that never comes up cannot hang the run
+
+
+def heartbeat(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as r:
+            return "heartbeat" in next(iter(json.loads(r.read())))
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    binary = CHROMA if CHROMA.exists() else shutil.which("chroma")
+    if not binary:
+        pytest.skip(f"the chroma server binary is not installed (looked for {CHROMA})")
+    port = free_port()
+    log = open(tmp_path / "chroma.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [str(binary), "run", "--host", "127.0.0.1", "--port", str(port),
+         "--path", str(tmp_path / "server-data")],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + GUARD_SECONDS
+        while not heartbeat(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("chroma run did not come up:\n"
+                            + (tmp_path / "chroma.log").read_text(errors="replace")[-2000:])
+            time.sleep(0.1)
+        yield port
+    finally:
+        stop_process(proc, timeout=20)
+        log.close()

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from assistant.commands import ask, deadline, serve
+from assistant.commands import ask, deadline, review, serve
 
-COMMANDS: list[Callable[[Any], None]] = [ask.register, deadline.register, serve.register]
+COMMANDS: list[Callable[[Any], None]] = [ask.register, deadline.register, review.register,
+                                         serve.register]

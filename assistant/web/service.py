@@ -1,9 +1,10 @@
 """The web app's one road to the engine, shared by the API, the chat and the helpline view.
 
 It loads the engine (reporting a missing or mismatched index as "unavailable" rather than
-failing), applies the per-client rate limit and the bound on answers in progress, redacts
-contact details before the engine sees a question, and logs without question text unless
-SEND_LOG_QUESTIONS is on.
+failing), applies the per-client rate limit and the bound on answers in progress (with a short
+queue in front of it), redacts contact details before the engine sees a question, and logs
+without question text unless SEND_LOG_QUESTIONS is on (and then with names, dates of birth,
+addresses, postcodes and NHS numbers redacted too).
 """
 
 from __future__ import annotations
@@ -11,19 +12,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Protocol
 
 from assistant.answer import Engine
 from assistant.embeddings import Embedder, load_embedder
 from assistant.errors import SendAssistantError
 from assistant.gates import check_question
+from assistant.privacy import Found, redact, redact_echoes, redact_history, redact_personal
 from assistant.retrieve import HybridRetriever, Retrieval
 from assistant.settings import Settings
+from assistant.store import ChunkStore
 from assistant.types import Answer, Passage
-from assistant.web.limits import ConcurrencyGate, SlidingWindowLimiter
-from assistant.web.privacy import redact, redact_history
+from assistant.web.limits import AnswerQueue, SlidingWindowLimiter
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,11 @@ class Unavailable(Exception):
 
 
 class EngineProvider:
-    """Builds the engine once; until it exists, `get` says so at once instead of waiting."""
+    """Builds the engine once, then follows the index: when an ingest completes a new
+    generation, a new engine is built beside the old one and swapped in at once. A request
+    holds the engine it was given, so requests in flight finish on the old one and later ones
+    see only the new one. Until the first engine exists, `get` says so at once.
+    """
 
     def __init__(self, settings: Settings, engine: AnswerEngine | None = None,
                  embedder: Embedder | None = None,
@@ -75,6 +81,10 @@ class EngineProvider:
         self._lock = threading.Lock()
         self._loading = False
         self._tried_at = -RETRY_SECONDS
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._pointer: ChunkStore | None = None
+        self.switches = 0
 
     def load(self) -> None:
         """Build the engine now; a failure is logged, remembered and reported as unavailable."""
@@ -84,8 +94,7 @@ class EngineProvider:
             self._loading = True
             self._tried_at = self._clock()
             try:
-                self._embedder = self._embedder or load_embedder(self.settings)
-                self._engine = Engine.from_settings(self.settings, embedder=self._embedder)
+                self._engine = self._build()
                 self.error = None
             except SendAssistantError as exc:
                 self.error = str(exc)
@@ -95,6 +104,10 @@ class EngineProvider:
                 log.exception("the answer engine failed to load")
             finally:
                 self._loading = False
+
+    def _build(self) -> Engine:
+        self._embedder = self._embedder or load_embedder(self.settings)
+        return Engine.from_settings(self.settings, embedder=self._embedder)
 
     def get(self) -> AnswerEngine:
         """The engine, or Unavailable (and a retry in the background when one is due)."""
@@ -108,15 +121,64 @@ class EngineProvider:
             raise Unavailable(STARTING)
         raise Unavailable(UNAVAILABLE)
 
+    # -- following the index ----------------------------------------------------------------
+
+    def live_generation(self) -> str | None:
+        """The generation the index's pointer names now."""
+        if self._pointer is None:
+            self._pointer = ChunkStore.open(self.settings)
+        return self._pointer.active_name()
+
+    def refresh(self) -> bool:
+        """Switch to the live generation if it is newer than the engine's; True if it did."""
+        engine = self._engine
+        current = getattr(engine, "generation", None)
+        if engine is None or current is None:
+            return False  # nothing loaded yet, or an engine that follows no index
+        live = self.live_generation()
+        if not live or live == current:
+            return False
+        new = self._build()  # beside the old one, which goes on answering meanwhile
+        with self._lock:
+            self._engine = new
+            self.switches += 1
+        log.info("switched to index generation %s", new.generation)
+        return True
+
+    def watch(self) -> None:
+        """Check the index every SEND_WATCH_SECONDS until stopped (a background thread)."""
+        while not self._stop.wait(self.settings.watch_seconds):
+            try:
+                self.refresh()
+            except Exception as exc:  # an unreadable index now: keep serving, try again
+                log.warning("could not switch to the new index (%s); still serving the "
+                            "previous one", type(exc).__name__)
+
+    def start_watching(self) -> None:
+        if self.settings.watch_seconds > 0 and self._watcher is None:
+            self._stop.clear()
+            self._watcher = threading.Thread(target=self.watch, name="index-watch",
+                                             daemon=True)
+            self._watcher.start()
+
+    def stop_watching(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self._watcher = None
+
     def health(self) -> dict[str, Any]:
         engine = self._engine
         if engine is None:
             return {"ready": False, "status": "loading" if self._loading else "unavailable",
-                    "chunks": 0, "documents": 0, "model": self.settings.embedding_model_id,
-                    "error": self.error}
+                    "chunks": 0, "documents": 0, "cards": 0, "generation": None,
+                    "model": self.settings.embedding_model_id, "error": self.error}
         retriever = engine.retriever
+        cards = getattr(engine, "cards", None)
         return {"ready": True, "status": "ready", "chunks": len(retriever.passages),
                 "documents": len(retriever.doc_passages),
+                "cards": len(cards) if cards is not None else 0,
+                "generation": getattr(engine, "generation", None),
                 "model": retriever.embedder.model_id, "error": None}
 
 
@@ -125,7 +187,8 @@ class WebService:
         self.settings = settings
         self.provider = provider
         self.limiter = SlidingWindowLimiter(settings.rate_limit_per_minute)
-        self.gate = ConcurrencyGate(settings.max_concurrent_answers)
+        self.gate = AnswerQueue(settings.max_concurrent_answers, settings.queue_size,
+                                settings.queue_wait_seconds)
 
     def clean_question(self, question: str) -> str:
         """The question as the engine will see it; QuestionError (shown to users) if unusable."""
@@ -133,13 +196,34 @@ class WebService:
 
     @contextmanager
     def slot(self, client: str) -> Iterator[AnswerEngine]:
-        """Admit one request from `client`: rate limit, engine ready, a free answer slot.
+        """Admit one request from `client` (from a worker thread): rate limit, engine ready,
+        an answer slot, waiting up to SEND_QUEUE_WAIT_SECONDS in the queue for one.
 
-        Raises RateLimited, Unavailable or Busy at once rather than making anyone wait.
+        Raises RateLimited, Unavailable or Busy; a request refused as busy or unavailable is
+        not counted against the client's rate limit.
         """
-        self.limiter.hit(client)
-        engine = self.provider.get()
-        self.gate.acquire()
+        stamp = self.limiter.hit(client)
+        try:
+            engine = self.provider.get()
+            self.gate.acquire()
+        except BaseException:
+            self.limiter.refund(client, stamp)
+            raise
+        try:
+            yield engine
+        finally:
+            self.gate.release()
+
+    @asynccontextmanager
+    async def slot_async(self, client: str) -> AsyncIterator[AnswerEngine]:
+        """As `slot`, for the API's coroutines: the wait in the queue leaves the loop free."""
+        stamp = self.limiter.hit(client)
+        try:
+            engine = self.provider.get()
+            await self.gate.acquire_async()
+        except BaseException:  # busy, unavailable, or the client went away while waiting
+            self.limiter.refund(client, stamp)
+            raise
         try:
             yield engine
         finally:
@@ -149,7 +233,7 @@ class WebService:
         started = time.perf_counter()
         q, turns = redact(question), redact_history(list(history))
         result = engine.answer(q, turns)
-        self._log(q, result, started)
+        self._log(question, result, started)
         return result
 
     def stream(self, engine: AnswerEngine, question: str, history: History = ()
@@ -159,7 +243,7 @@ class WebService:
         q, turns = redact(question), redact_history(list(history))
         for piece in engine.answer_stream(q, turns):
             if isinstance(piece, Answer):
-                self._log(q, piece, started)
+                self._log(question, piece, started)
             yield piece
 
     def search(self, engine: AnswerEngine, query: str, k: int = 8, topic: str | None = None,
@@ -169,16 +253,19 @@ class WebService:
         retrieval = engine.retrieve(redact(query), None, k=pool, topic=topic or None)
         found = [p for p in retrieval.passages if not doc_id or p.chunk.doc_id == doc_id]
         if self.settings.log_questions:
-            log.info("search (SEND_LOG_QUESTIONS is on): %r", redact(query))
+            log.info("search (SEND_LOG_QUESTIONS is on): %r", redact_personal(query))
         return [Passage(p.chunk, p.score, rank) for rank, p in enumerate(found[:k], 1)]
 
     def _log(self, question: str, result: Answer, started: float) -> None:
+        """Kind, citations and time; with SEND_LOG_QUESTIONS, the question and the answer too,
+        with personal details taken out of both (the answer may repeat them)."""
         ms = (time.perf_counter() - started) * 1000
         log.info("answered kind=%s citations=%d in %.0f ms", result.kind,
                  len(result.citations), ms)
         if self.settings.log_questions:
-            log.info("question (SEND_LOG_QUESTIONS is on): %r answer: %r", redact(question),
-                     redact(result.text))
+            found: Found = []
+            log.info("question (SEND_LOG_QUESTIONS is on): %r answer: %r",
+                     redact_personal(question, found), redact_echoes(result.text, found))
 
 
 def topics(engine: AnswerEngine) -> list[str]:

@@ -22,11 +22,13 @@ class BlockingEngine(Engine):
     """The real engine; `answer` waits until the test releases it."""
 
     def __init__(self, real: Engine) -> None:
-        super().__init__(real.settings, real.retriever, real.signposts, real.composer)
+        # The real engine's parts as they are: building them again takes seconds.
+        self.__dict__.update(real.__dict__)
         self.started = threading.Event()
         self.release = threading.Event()
 
-    def answer(self, question: object, history: History | None = None) -> Answer:
+    def answer(self, question: object, history: History | None = None,
+               on_token: Callable[[str], None] | None = None) -> Answer:
         self.started.set()
         self.release.wait(timeout=30)
         return Answer("not_found", "Released.")
@@ -34,8 +36,10 @@ class BlockingEngine(Engine):
 
 @pytest.fixture
 def web_settings(corpus_settings: Settings) -> Settings:
-    """The corpus index, with limits high enough not to get in a test's way."""
-    return corpus_settings.with_(rate_limit_per_minute=10_000, max_concurrent_answers=8)
+    """The corpus index, with limits high enough not to get in a test's way, and a short wait
+    in the answer queue so that a test of "busy" is quick."""
+    return corpus_settings.with_(rate_limit_per_minute=10_000, max_concurrent_answers=8,
+                                 queue_wait_seconds=0.5)
 
 
 @pytest.fixture
@@ -64,9 +68,10 @@ def client(make_client: Callable[..., TestClient]) -> TestClient:
 class LiveServer:
     """uvicorn serving an app on a free loopback port in a thread; always stopped."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, settings: Settings | None = None) -> None:
         import uvicorn
 
+        self.settings = settings
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, access_log=False,
@@ -92,5 +97,5 @@ class LiveServer:
 def live_server(corpus_settings: Settings, engine: Engine) -> Iterator[LiveServer]:
     """The whole app (API, chat, helpline) over the real engine, on a real port."""
     settings = corpus_settings.with_(rate_limit_per_minute=10_000, max_concurrent_answers=16)
-    with LiveServer(build_app(settings, engine=engine)) as server:
+    with LiveServer(build_app(settings, engine=engine), settings) as server:
         yield server

@@ -43,7 +43,8 @@ def test_ask_returns_a_cited_answer(client: TestClient) -> None:
     body = r.json()
     assert body["kind"] == "answer" and "6 weeks" in body["text"]
     first = body["citations"][0]
-    assert set(first) == {"n", "doc_id", "title", "section", "authorities", "url", "quote"}
+    assert set(first) == {"n", "doc_id", "title", "section", "authorities", "url", "quote",
+                          "passage", "passage_id"}
     assert any("reg 5" in a for c in body["citations"] for a in c["authorities"])
     assert "passages" not in body
 
@@ -187,7 +188,7 @@ def test_rate_limit_per_client(make_client: Callable[..., TestClient]) -> None:
 def test_busy_reply_is_immediate_and_the_loop_stays_responsive(
         engine: Engine, make_client: Callable[..., TestClient]) -> None:
     blocking = BlockingEngine(engine)
-    client = make_client(eng=blocking, max_concurrent_answers=1)
+    client = make_client(eng=blocking, max_concurrent_answers=1, queue_size=0)
     first: dict[str, Any] = {}
     worker = threading.Thread(target=lambda: first.update(
         r=client.post("/api/ask", json={"question": QUESTION})))
@@ -244,6 +245,25 @@ def test_logged_questions_have_contact_details_redacted(
     assert "How long does the council" in caplog.text
     assert "[email]" in caplog.text and "[phone]" in caplog.text
     for secret in ("jane.doe", "example.com", "07700", "900123"):
+        assert secret not in caplog.text
+
+
+PERSONAL = ("My son Jack (DOB 03/04/2015, NHS number 943 476 5919) lives at 12 High Street, "
+            "Leeds LS1 4AB. His teacher Mrs Patel says he is fine. How long does the council "
+            "have to decide on an assessment?")
+
+
+def test_logged_questions_have_names_dates_of_birth_and_addresses_redacted(
+        make_client: Callable[..., TestClient], caplog: pytest.LogCaptureFixture) -> None:
+    client = make_client(log_questions=True)
+    caplog.set_level(logging.DEBUG)
+    assert client.post("/api/ask", json={"question": PERSONAL}).status_code == 200
+    assert client.post("/api/search", json={"query": PERSONAL}).status_code == 200
+    assert "How long does the council" in caplog.text
+    for mark in ("My son [name]", "DOB [date of birth]", "[NHS number]", "lives at [address]",
+                 "Mrs [name]"):
+        assert mark in caplog.text
+    for secret in ("Jack", "03/04/2015", "943 476", "High Street", "LS1", "Patel"):
         assert secret not in caplog.text
 
 

@@ -53,7 +53,7 @@ def test_bench_starts_and_always_stops_its_own_server(corpus_settings: Settings,
                                                       tmp_path: Path) -> None:
     # A copy of the index: embedded Chroma is opened by one process at a time.
     index = shutil.copytree(corpus_settings.index_dir, tmp_path / "index")
-    with bench_serve.started_server(corpus_settings.with_(index_dir=index), 2) as server:
+    with bench_serve.started_server(corpus_settings.with_(index_dir=index)) as server:
         load = bench_serve.run_load(server.url, 2, 1.0)
     assert load.latencies_ms and not load.errors
     assert server.proc.poll() is not None  # stopped
