@@ -105,7 +105,12 @@ class Engine:
 
     @property
     def today(self) -> Callable[[], date]:
+        """What the engine takes to be today (for the deadline calculator and letters)."""
         return self.reader.today
+
+    @today.setter
+    def today(self, today: Callable[[], date]) -> None:
+        self.reader.today = today
 
     # -- the main path ------------------------------------------------------------------------
 

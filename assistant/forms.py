@@ -25,9 +25,11 @@ _YES_NO = re.compile(
 )
 _OPENS_YES_NO = re.compile(r"^(?:Yes|No)\b[.,]?", re.I)
 #: "…, or did that end?": a second question offered as the alternative to the first.
+#: Only after a comma, or "or not" at the end: "…because we get DLA or have a car?" is one
+#: question about two things.
 _ALTERNATIVE = re.compile(
-    r"\bor\s+(?:is|are|can|could|does|do|did|must|should|has|have|will|would|was|were|"
-    r"has|had|isn'?t|doesn'?t|don'?t|can'?t|won'?t|not)\b", re.I)
+    r",\s*or\s+(?:is|are|can|could|does|do|did|must|should|has|have|will|would|was|were|"
+    r"had|isn'?t|doesn'?t|don'?t|can'?t|won'?t)\b|\bor not\s*\??\s*$", re.I)
 
 
 def is_yes_no(question: str) -> bool:

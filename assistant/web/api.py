@@ -168,6 +168,8 @@ class HealthOut(BaseModel):
                                    "changes when a newly ingested index is switched in.")
     model: str = Field(description="The embedding model the index was built with.")
     error: str | None = None
+    warm_up_ms: int | None = Field(None, description="How long the warm-up answer at start-up "
+                                   "took; the server takes requests only after it.")
 
 
 class ErrorOut(BaseModel):

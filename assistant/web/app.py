@@ -47,7 +47,7 @@ def build_app(settings: Settings, engine: AnswerEngine | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(service.provider.load)
         # The first question must not pay for what is still done once, on first use.
-        await run_in_threadpool(warm_up, service)
+        service.provider.warm_up_ms = await run_in_threadpool(warm_up, service)
         service.provider.start_watching()
         try:
             yield

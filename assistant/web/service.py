@@ -83,6 +83,8 @@ class EngineProvider:
         self._tried_at = -RETRY_SECONDS
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
+        #: how long the start-up warm-up answer took (None until it has run)
+        self.warm_up_ms: float | None = None
         self._pointer: ChunkStore | None = None
         self.switches = 0
 
@@ -172,14 +174,16 @@ class EngineProvider:
         if engine is None:
             return {"ready": False, "status": "loading" if self._loading else "unavailable",
                     "chunks": 0, "documents": 0, "cards": 0, "generation": None,
-                    "model": self.settings.embedding_model_id, "error": self.error}
+                    "model": self.settings.embedding_model_id, "error": self.error,
+                    "warm_up_ms": None}
         retriever = engine.retriever
         cards = getattr(engine, "cards", None)
         return {"ready": True, "status": "ready", "chunks": len(retriever.passages),
                 "documents": len(retriever.doc_passages),
                 "cards": len(cards) if cards is not None else 0,
                 "generation": getattr(engine, "generation", None),
-                "model": retriever.embedder.model_id, "error": None}
+                "model": retriever.embedder.model_id, "error": None,
+                "warm_up_ms": None if self.warm_up_ms is None else round(self.warm_up_ms)}
 
 
 class WebService:

@@ -90,7 +90,7 @@ def test_a_plain_opening_is_not_conditional(answer: str) -> None:
 
 @pytest.mark.parametrize("question", [
     "Can the tribunal still make health recommendations, or did that end with the trial?",
-    "Does the plan stay when we move or does the new council start again?",
+    "Does the plan stay when we move, or does the new council start again?",
     "Is the school allowed to do this or not?",
 ])
 def test_an_alternative_question_does_not_ask_for_yes_or_no(question: str) -> None:
@@ -99,3 +99,4 @@ def test_an_alternative_question_does_not_ask_for_yes_or_no(question: str) -> No
 
 def test_or_between_nouns_keeps_a_yes_no_question() -> None:
     assert is_yes_no("Can my son get speech or language therapy in section F?")
+    assert is_yes_no("Can the council refuse transport because we get DLA or have a car?")

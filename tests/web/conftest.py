@@ -14,12 +14,13 @@ from fastapi.testclient import TestClient
 from assistant.answer import Engine, History
 from assistant.settings import Settings
 from assistant.types import Answer
+from assistant.web import warmup
 from assistant.web.app import build_app
 from evals.bench_serve import free_port
 
 
 class BlockingEngine(Engine):
-    """The real engine; `answer` waits until the test releases it."""
+    """The real engine; `answer` waits until the test releases it (except the warm-up's)."""
 
     def __init__(self, real: Engine) -> None:
         # The real engine's parts as they are: building them again takes seconds.
@@ -29,6 +30,8 @@ class BlockingEngine(Engine):
 
     def answer(self, question: object, history: History | None = None,
                on_token: Callable[[str], None] | None = None) -> Answer:
+        if question == warmup.QUESTION:  # the start-up warm-up is answered at once
+            return Answer("not_found", "Warmed up.")
         self.started.set()
         self.release.wait(timeout=30)
         return Answer("not_found", "Released.")
