@@ -35,7 +35,7 @@ EXTRA_NOTE = "# Extra guidance\n\n" + "\n\n".join(
     f"## Step {i}\n\nStep {i} of asking the school for help: write down what you have seen, "
     f"ask for a meeting with the SENCO, and keep a dated copy of every letter. Then wait for "
     f"the reply to step {i} before you go on."
-    for i in range(1, 7)
+    for i in range(1, 25)
 )
 
 
