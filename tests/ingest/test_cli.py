@@ -17,29 +17,9 @@ import ingest.cli
 from assistant.cli import main
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import ChunkStore, IndexInfo
-from tests.conftest import FakeEmbedder
 from tests.ingest.helpers import copy_notes, pdf_bytes
 
 SEND_ASSISTANT = Path(sys.executable).with_name("send-assistant")
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A clean environment whose index is in tmp_path, and the fake model behind the command."""
-    for name in list(os.environ):
-        if name.startswith("SEND_"):
-            monkeypatch.delenv(name)
-    index = tmp_path / "index"
-    monkeypatch.setenv("SEND_INDEX_DIR", str(index))
-    monkeypatch.setenv("SEND_EMBEDDING_MODEL_ID", FakeEmbedder.model_id)
-    loaded: list[Settings] = []
-
-    def load_fake(settings: Settings) -> FakeEmbedder:
-        loaded.append(settings)
-        return FakeEmbedder()
-
-    monkeypatch.setattr(ingest.cli, "load_embedder", load_fake)
-    return index
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ collections refuse writes after a budget, not by filling a real disk."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -149,17 +148,10 @@ def test_a_full_disk_on_the_first_ingest_says_there_is_no_index_yet(
 
 
 def test_the_ingest_command_exits_non_zero_with_the_sentence(
-    corpora: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    corpora: tuple[Path, Path], env: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str]
 ) -> None:
     old, new = corpora
-    for name in list(os.environ):
-        if name.startswith("SEND_"):
-            monkeypatch.delenv(name)
-    index = tmp_path / "index"
-    monkeypatch.setenv("SEND_INDEX_DIR", str(index))
-    monkeypatch.setenv("SEND_EMBEDDING_MODEL_ID", FakeEmbedder.model_id)
-    monkeypatch.setattr(ingest.cli, "load_embedder", lambda settings: FakeEmbedder())
     assert main(["ingest", str(old), "--no-progress"]) == 0
     capsys.readouterr()
 
